@@ -1,0 +1,111 @@
+"""The project's sessions. Every one works from a fresh clone.
+
+- ``tests(package=...)``: one per distribution, each in its own virtualenv holding only that
+  package (built as a wheel, not editable), its declared dependencies from pdm.lock, the shared
+  ``test`` group and the package's own ``test-<package>`` group if it has one. A package that
+  imports a sibling it does not declare fails here.
+- ``lint`` (ruff), ``typecheck`` (mypy strict on every ``src/``), ``docs`` (Sphinx, warnings
+  are errors), ``build`` (a wheel per package, contents checked), ``checks`` (lock freshness and
+  the repository's structural rules), ``bench`` (benchmarks; not part of the gate), ``demo``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import tomllib
+
+import nox
+
+ROOT = pathlib.Path(__file__).parent
+PACKAGES = sorted(p.parent.name for p in ROOT.glob("packages/*/pyproject.toml"))
+ROOT_GROUPS = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+
+nox.options.default_venv_backend = "venv"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "typecheck", "checks", "build", "docs", "tests"]
+# pdm then installs into the active nox virtualenv and never writes .pdm-python.
+os.environ["PDM_IGNORE_SAVED_PYTHON"] = "1"
+os.environ.setdefault("PDM_CHECK_UPDATE", "false")
+
+
+def _sync(session: nox.Session, *groups: str, editable: bool = False) -> None:
+    args = ["pdm", "sync", "--no-default", "--clean"]
+    for group in groups:
+        args += ["-G", group]
+    if not editable:
+        args.append("--no-editable")
+    session.run_install(*args, external=True)
+
+
+@nox.session(python="3.11")
+@nox.parametrize("package", PACKAGES)
+def tests(session: nox.Session, package: str) -> None:
+    """Run one package's tests in an environment holding only it and its dependencies."""
+    groups = [f"pkg-{package}", "test"]
+    if f"test-{package}" in ROOT_GROUPS:
+        groups.append(f"test-{package}")
+    _sync(session, *groups)
+    setup = ROOT / "tools" / "services" / f"{package}.sh"
+    if setup.exists():
+        session.run("bash", str(setup), external=True)
+    args = session.posargs or ["-q"]
+    session.run("python", "-m", "pytest", f"packages/{package}/tests", *args)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """Lint and check formatting with ruff."""
+    _sync(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def typecheck(session: nox.Session) -> None:
+    """Type-check every package's src/ with mypy --strict, all packages installed."""
+    _sync(session, "pkg-suite", "typecheck", editable=True)
+    session.run(
+        "mypy", *(f"packages/{p}/src" for p in PACKAGES if (ROOT / f"packages/{p}/src").exists())
+    )
+
+
+@nox.session(python="3.11")
+def checks(session: nox.Session) -> None:
+    """Lock freshness, declared namespace imports, lockstep versions, suite pins."""
+    session.run("pdm", "lock", "--check", external=True)
+    session.run("python", "tools/check_repo.py")
+    if (ROOT / "tools" / "check_thrift_generated.py").exists():
+        session.run("python", "tools/check_thrift_generated.py")
+
+
+@nox.session(python="3.11")
+def build(session: nox.Session) -> None:
+    """Build a wheel per package and check what each one holds."""
+    session.install("build==1.3.0")
+    dist = ROOT / "dist"
+    if dist.exists():
+        for old in dist.iterdir():
+            old.unlink()
+    for package in PACKAGES:
+        session.run(
+            "python", "-m", "build", "--wheel", "--outdir", str(dist), f"packages/{package}"
+        )
+    session.run("python", "tools/check_wheels.py", str(dist))
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation; any Sphinx warning fails the build."""
+    _sync(session, "pkg-suite", "docs", editable=True)
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-q", "-b", "html", "docs", "docs/_build/html"
+    )
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks in benchmarks/ (not part of the test gate)."""
+    _sync(session, "pkg-suite", "bench", "test")
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)

@@ -1,0 +1,289 @@
+"""The Baseplate object: the root of a service's instrumentation."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from ._context import ContextFactory, RequestContext
+from ._errors import MissingDistributionError
+from ._observer import BaseplateObserver
+from ._span import ServerSpan
+from ._trace_info import TraceInfo, new_span_id
+
+logger = logging.getLogger("baseplate.core")
+
+_RESERVED_CONTEXT_NAMES = frozenset({"trace", "bind", "clone_for_span"})
+
+
+def load_optional(module: str, attribute: str, distribution: str, feature: str) -> Any:
+    """Import ``attribute`` from ``module``, which another distribution provides.
+
+    Raises:
+        MissingDistributionError: naming ``distribution`` if ``module`` is not installed.
+    """
+    try:
+        imported = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (module == exc.name or module.startswith(exc.name + ".")):
+            raise MissingDistributionError(feature, distribution) from exc
+        raise
+    return getattr(imported, attribute)
+
+
+class Baseplate:
+    """The core of the Baseplate diagnostics framework.
+
+    One instance per application. It holds the observers that turn requests into metrics,
+    traces, logs and error reports, and the context factories that put instrumented clients
+    on each request's context object. The framework integrations
+    (:mod:`baseplate.integration.thrift`, :mod:`baseplate.integration.pyramid`) call
+    :meth:`make_server_span` for every request.
+
+    Configure it before serving; its lists are not meant to change while requests run.
+
+    Example::
+
+        baseplate = Baseplate()
+        baseplate.configure_logging()
+        baseplate.add_to_context("db", SQLAlchemySessionContextFactory(engine))
+    """
+
+    def __init__(self) -> None:
+        self.observers: list[BaseplateObserver] = []
+        self._context_factories: dict[str, ContextFactory] = {}
+        self._metrics_client: Any = None
+
+    @property
+    def context_factories(self) -> Mapping[str, ContextFactory]:
+        """The factories registered with :meth:`add_to_context`, by attribute name."""
+        return self._context_factories
+
+    @property
+    def metrics_client(self) -> Any:
+        """The client given to :meth:`configure_metrics`, or ``None``.
+
+        ``baseplate-serve`` sends its process-level metrics through it.
+        """
+        return self._metrics_client
+
+    def register(self, observer: BaseplateObserver) -> None:
+        """Register an observer; observers see each request in registration order.
+
+        Raises:
+            TypeError: if ``observer`` has no ``on_server_span_created`` method.
+        """
+        if not callable(getattr(observer, "on_server_span_created", None)):
+            raise TypeError(
+                f"observer must implement on_server_span_created (a BaseplateObserver), "
+                f"got {observer!r}"
+            )
+        self.observers.append(observer)
+
+    def configure_logging(self) -> None:
+        """Add request context to the logging system.
+
+        Registers :class:`~baseplate.diagnostics.logging.LoggingBaseplateObserver`, which
+        names the handling thread (or greenlet) after the request's trace id, so the default
+        ``baseplate-serve`` log format carries it.
+        """
+        from baseplate.diagnostics.logging import LoggingBaseplateObserver
+
+        self.register(LoggingBaseplateObserver())
+
+    def configure_metrics(self, metrics_client: Any) -> None:
+        """Send timing metrics to the given client.
+
+        Registers the metrics observer, which also puts a ``metrics`` batch on each
+        request's context, flushed when the request ends.
+
+        Args:
+            metrics_client: A :class:`baseplate.metrics.Client`.
+
+        Raises:
+            MissingDistributionError: if baseplate-metrics is not installed.
+        """
+        observer_cls = load_optional(
+            "baseplate.diagnostics.metrics",
+            "MetricsBaseplateObserver",
+            "baseplate-metrics",
+            "configure_metrics",
+        )
+        self.register(observer_cls(metrics_client))
+        self._metrics_client = metrics_client
+
+    def configure_tracing(self, tracing_client: Any, *args: Any, **kwargs: Any) -> None:
+        """Collect and send span information for request tracing.
+
+        Args:
+            tracing_client: A :class:`baseplate.diagnostics.tracing.TracingClient`. Extra
+                arguments are passed to the tracing observer.
+
+        Raises:
+            MissingDistributionError: if baseplate-tracing is not installed.
+        """
+        observer_cls = load_optional(
+            "baseplate.diagnostics.tracing",
+            "TraceBaseplateObserver",
+            "baseplate-tracing",
+            "configure_tracing",
+        )
+        self.register(observer_cls(tracing_client, *args, **kwargs))
+
+    def configure_error_reporting(self, client: Any) -> None:
+        """Send reports of unexpected exceptions to the given client.
+
+        The error-reporting observer also puts the client on each request's context as
+        ``sentry``.
+
+        Raises:
+            MissingDistributionError: if baseplate-sentry is not installed.
+        """
+        observer_cls = load_optional(
+            "baseplate.diagnostics.sentry",
+            "SentryBaseplateObserver",
+            "baseplate-sentry",
+            "configure_error_reporting",
+        )
+        self.register(observer_cls(client))
+
+    def configure_observers(
+        self, app_config: Mapping[str, str], module_name: str | None = None
+    ) -> None:
+        """Install every observer the application's configuration asks for.
+
+        Logging is always installed. The others are installed only when configured, each
+        from its own distribution's ``*_from_config`` helper:
+
+        ==========================  ======================================  =================
+        when the config has         installs                                distribution
+        ==========================  ======================================  =================
+        ``metrics.namespace``       :meth:`configure_metrics`               baseplate-metrics
+        ``tracing.service_name``    :meth:`configure_tracing`               baseplate-tracing
+        ``sentry.dsn``              :meth:`configure_error_reporting`       baseplate-sentry
+        ==========================  ======================================  =================
+
+        so an application factory stays short::
+
+            def make_app(app_config):
+                baseplate = Baseplate()
+                baseplate.configure_observers(app_config, __name__)
+                ...
+
+        Args:
+            app_config: The application's raw configuration (the ``[app:main]`` section).
+            module_name: The application's root module (``__name__``), used by error
+                reporting to tell the application's frames from libraries'.
+
+        Raises:
+            MissingDistributionError: if a configured observer's distribution is not
+                installed.
+            ConfigurationError: (from :mod:`baseplate.config`) if a value is invalid.
+        """
+        self.configure_logging()
+        if "metrics.namespace" in app_config:
+            from_config = load_optional(
+                "baseplate.metrics",
+                "metrics_client_from_config",
+                "baseplate-metrics",
+                "metrics.namespace in the configuration",
+            )
+            self.configure_metrics(from_config(app_config))
+        if "tracing.service_name" in app_config:
+            from_config = load_optional(
+                "baseplate.diagnostics.tracing",
+                "tracing_client_from_config",
+                "baseplate-tracing",
+                "tracing.service_name in the configuration",
+            )
+            self.configure_tracing(from_config(app_config))
+        if "sentry.dsn" in app_config:
+            from_config = load_optional(
+                "baseplate.diagnostics.sentry",
+                "error_reporter_from_config",
+                "baseplate-sentry",
+                "sentry.dsn in the configuration",
+            )
+            self.configure_error_reporting(from_config(app_config, module_name or "__main__"))
+
+    def add_to_context(self, name: str, context_factory: ContextFactory) -> None:
+        """Add an attribute to each request's context object.
+
+        The attribute is made on its first read in a request by
+        ``context_factory.make_object_for_context(name, span)``.
+
+        Args:
+            name: The attribute name. Instrumented clients also use it in span and metric
+                names, so make it descriptive.
+            context_factory: The factory.
+
+        Raises:
+            ValueError: if ``name`` is not an identifier, is private or reserved, or is
+                already registered.
+            TypeError: if ``context_factory`` has no ``make_object_for_context`` method.
+        """
+        if not name.isidentifier() or name.startswith("_") or name in _RESERVED_CONTEXT_NAMES:
+            raise ValueError(
+                f"context attribute name must be a public identifier other than "
+                f"{sorted(_RESERVED_CONTEXT_NAMES)}, got {name!r}"
+            )
+        if name in self._context_factories:
+            raise ValueError(f"context attribute {name!r} is already registered")
+        if not callable(getattr(context_factory, "make_object_for_context", None)):
+            raise TypeError(
+                f"context_factory must implement make_object_for_context, got {context_factory!r}"
+            )
+        self._context_factories[name] = context_factory
+
+    def make_server_span(
+        self, context: Any, name: str, trace_info: TraceInfo | None = None
+    ) -> ServerSpan:
+        """Return a server span representing the request being handled.
+
+        The span is not started; the integration starts it. ``context.trace`` is set to the
+        span. If ``context`` is a :class:`RequestContext` it becomes the span's context;
+        otherwise (a framework's own request object) the span's context is a
+        :class:`RequestContext` wrapping it. Each observer's ``on_server_span_created`` is
+        then called with ``context`` and the span.
+
+        Args:
+            context: The context object for this request.
+            name: The kind of request, e.g. a route or RPC method name.
+            trace_info: The trace context from upstream; ``None`` starts a new trace.
+
+        Raises:
+            ReusedContextObjectError: if ``context`` is a RequestContext that already
+                belongs to a span.
+        """
+        if trace_info is None:
+            trace_id = span_id = new_span_id()
+            span = ServerSpan(trace_id, None, span_id, None, None, name, None)
+        else:
+            span = ServerSpan(
+                trace_info.trace_id,
+                trace_info.parent_id,
+                trace_info.span_id,
+                trace_info.sampled,
+                trace_info.flags,
+                name,
+                None,
+            )
+        if type(context) is RequestContext or isinstance(context, RequestContext):
+            context.bind(span, self._context_factories)
+            span.context = context
+        else:
+            wrapper = RequestContext(wrapped=context)
+            wrapper.bind(span, self._context_factories)
+            span.context = wrapper
+            context.trace = span
+        for observer in self.observers:
+            try:
+                observer.on_server_span_created(context, span)
+            except Exception:
+                logger.exception(
+                    "Observer %r raised in on_server_span_created; the request goes on without it",
+                    observer,
+                )
+        return span
