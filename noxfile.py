@@ -92,6 +92,7 @@ def build(session: nox.Session) -> None:
             "python", "-m", "build", "--wheel", "--outdir", str(dist), f"packages/{package}"
         )
     session.run("python", "tools/check_wheels.py", str(dist))
+    session.run("python", "tools/check_install.py", str(dist))
 
 
 @nox.session(python="3.11")
