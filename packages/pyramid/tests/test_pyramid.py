@@ -1,0 +1,864 @@
+"""Tests for baseplate.integration.pyramid.
+
+Every test drives a real Pyramid application through WebTest, which calls the WSGI
+application in-process exactly as a server would; no socket is involved because none is
+needed to exercise the framework. Spans are checked with
+:class:`baseplate.core.testing.RecordingObserver`.
+"""
+
+from __future__ import annotations
+
+import base64
+import gc
+import logging
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import webtest
+from pyramid.config import Configurator
+from pyramid.events import NewRequest
+from pyramid.exceptions import ConfigurationExecutionError
+from pyramid.httpexceptions import HTTPFound, HTTPServiceUnavailable
+from pyramid.request import Request
+from pyramid.response import Response
+
+from baseplate.core import (
+    Baseplate,
+    BaseplateObserver,
+    ContextFactory,
+    RequestContext,
+    ServerSpan,
+    Span,
+    SpanObserver,
+)
+from baseplate.core.testing import RecordedSpan, RecordingObserver
+from baseplate.integration.pyramid import (
+    BaseplateConfigurator,
+    HeaderTrustHandler,
+    ServerSpanInitialized,
+    StaticTrustHandler,
+)
+
+TRUST_ALL = StaticTrustHandler(trust_headers=True)
+
+# A serialized edge context as the original framework sent it: Thrift binary, a Loid struct
+# (field 1) holding the id "t2_ab". The bytes are arbitrary for these tests; what matters is
+# that they are not valid base64 and reach the factory unchanged.
+RAW_EDGE_PAYLOAD = b"\x0c\x00\x01\x0b\x00\x01\x00\x00\x00\x05t2_ab\x00\x00"
+
+
+class Boom(Exception):
+    """Raised by a view and handled by nothing."""
+
+
+class Handled(Exception):
+    """Raised by a view and rendered by an exception view."""
+
+
+class TriggersBadExceptionView(Exception):
+    """Raised by a view; its exception view raises ExceptionViewFailed."""
+
+
+class ExceptionViewFailed(Exception):
+    """Raised by an exception view."""
+
+
+class CountingFactory(ContextFactory):
+    """A context factory that records every call and returns a fresh object each time."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Span]] = []
+
+    def make_object_for_context(self, name: str, span: Span) -> object:
+        self.calls.append((name, span))
+        return object()
+
+
+@dataclass
+class StubEdgeContext:
+    payload: bytes
+    attached_to: list[Any] = field(default_factory=list)
+
+    def attach_context(self, context: Any) -> None:
+        self.attached_to.append(context)
+        context.request_context = self
+        context.raw_request_context = self.payload
+
+
+class StubEdgeContextFactory:
+    """Stands in for baseplate-edgecontext's EdgeRequestContextFactory.
+
+    The real edge-context distribution does not exist yet, so this stub records the payload
+    it is given and attaches itself the way the real one is specified to (upstream-facts
+    §3.4: ``request_context`` and ``raw_request_context``).
+    """
+
+    def __init__(self) -> None:
+        self.contexts: list[StubEdgeContext] = []
+
+    def from_upstream(self, edge_header: bytes) -> StubEdgeContext:
+        context = StubEdgeContext(edge_header)
+        self.contexts.append(context)
+        return context
+
+
+class ServerErrors:
+    """WSGI middleware answering 500 to an unhandled exception, as every WSGI server does."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        try:
+            return self.app(environ, start_response)
+        except Exception:
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [b"internal error"]
+
+
+@dataclass
+class Harness:
+    """A Pyramid application instrumented by Baseplate, plus what the tests inspect."""
+
+    app: webtest.TestApp
+    router: Any
+    baseplate: Baseplate
+    configurator: BaseplateConfigurator
+    recorder: RecordingObserver
+    factory: CountingFactory
+    events: list[ServerSpanInitialized]
+    seen: dict[str, Any]
+    request_refs: list[weakref.ref[Request]]
+
+    def only_span(self) -> RecordedSpan:
+        assert len(self.recorder.server_spans) == 1, self.recorder.server_spans
+        return self.recorder.server_spans[0]
+
+
+def _views(config: Configurator, seen: dict[str, Any]) -> None:
+    def example(request: Request) -> dict[str, bool]:
+        seen["request"] = request
+        return {"ok": True}
+
+    def error(request: Request) -> Response:
+        raise Boom("unhandled")
+
+    def handled(request: Request) -> Response:
+        raise Handled("rendered by an exception view")
+
+    def render_handled(exc: Handled, request: Request) -> Response:
+        return Response("handled", status=502)
+
+    def bad_exception_view_trigger(request: Request) -> Response:
+        raise TriggersBadExceptionView()
+
+    def bad_exception_view(exc: TriggersBadExceptionView, request: Request) -> Response:
+        raise ExceptionViewFailed("the exception view broke")
+
+    def redirect(request: Request) -> Response:
+        raise HTTPFound(location="/example")
+
+    def unavailable(request: Request) -> Response:
+        raise HTTPServiceUnavailable()
+
+    def context(request: Request) -> Response:
+        first = request.thing
+        second = request.thing
+        seen["objects"] = (first, second, request.trace.context.thing)
+        seen["span"] = request.trace
+        return Response("ok")
+
+    def unused(request: Request) -> Response:
+        return Response("ok")
+
+    def local(request: Request) -> Response:
+        server_thing = request.thing
+        with request.trace.make_child("work", local=True, component_name="worker") as child:
+            seen["local"] = (child, child.context, child.context.thing, child.context.trace)
+        seen["server"] = (request.trace, server_thing)
+        return Response("ok")
+
+    def callback(request: Request) -> Response:
+        def read_late(request: Request, response: Response) -> None:
+            try:
+                request.thing  # noqa: B018 -- reading is the point
+            except AttributeError as exc:
+                seen["late_error"] = str(exc)
+
+        request.add_response_callback(read_late)
+        return Response("ok")
+
+    config.add_route("example", "/example")
+    config.add_view(example, route_name="example", renderer="json")
+    routes: list[tuple[str, Callable[..., Any]]] = [
+        ("error", error),
+        ("handled", handled),
+        ("bad_exception_view", bad_exception_view_trigger),
+        ("redirect", redirect),
+        ("unavailable", unavailable),
+        ("context", context),
+        ("unused", unused),
+        ("local", local),
+        ("callback", callback),
+    ]
+    for name, view in routes:
+        config.add_route(name, f"/{name}")
+        config.add_view(view, route_name=name)
+    config.add_view(render_handled, context=Handled)
+    config.add_view(bad_exception_view, context=TriggersBadExceptionView)
+    config.add_route("post_only", "/post_only")
+    config.add_view(example, route_name="post_only", request_method="POST", renderer="json")
+
+
+def make_harness(
+    *args: Any, remote_addr: str | None = "10.1.2.3", wrap: bool = False, **kwargs: Any
+) -> Harness:
+    """Build the test application.
+
+    The context factory is added to Baseplate *after* the configurator is included and
+    before the WSGI app is made, which is the order applications use.
+    """
+    baseplate = Baseplate()
+    recorder = RecordingObserver()
+    baseplate.register(recorder)
+    seen: dict[str, Any] = {}
+    events: list[ServerSpanInitialized] = []
+
+    config = Configurator()
+    baseplate_config = BaseplateConfigurator(baseplate, *args, **kwargs)
+    config.include(baseplate_config.includeme)
+
+    def on_initialized(event: ServerSpanInitialized) -> None:
+        span = event.request.trace
+        seen["at_event"] = (recorder.server_spans[-1].started, span.name)
+        events.append(event)
+
+    config.add_subscriber(on_initialized, ServerSpanInitialized)
+    request_refs: list[weakref.ref[Request]] = []
+    config.add_subscriber(lambda event: request_refs.append(weakref.ref(event.request)), NewRequest)
+    _views(config, seen)
+    factory = CountingFactory()
+    baseplate.add_to_context("thing", factory)
+    router = config.make_wsgi_app()
+    extra_environ = {} if remote_addr is None else {"REMOTE_ADDR": remote_addr}
+    app = webtest.TestApp(ServerErrors(router) if wrap else router, extra_environ=extra_environ)
+    return Harness(
+        app, router, baseplate, baseplate_config, recorder, factory, events, seen, request_refs
+    )
+
+
+# --- trace headers -------------------------------------------------------------------------
+
+
+def test_no_headers_start_a_new_trace() -> None:
+    """Without trace headers the request is the root of a new trace: span id = trace id."""
+    harness = make_harness(header_trust_handler=TRUST_ALL)
+
+    harness.app.get("/example")
+
+    span = harness.only_span()
+    assert "example" == span.name
+    assert span.trace_id == span.id
+    assert span.parent_id is None
+    assert span.sampled is None
+    assert span.flags is None
+    assert (1, 1) == (span.started, span.finished)
+    assert span.exc_info is None
+
+
+def test_trusted_decimal_headers_are_adopted() -> None:
+    """Trusted X-Trace/X-Span/X-Parent/X-Sampled/X-Flags become the server span's ids."""
+    harness = make_harness(header_trust_handler=TRUST_ALL)
+
+    harness.app.get(
+        "/example",
+        headers={
+            "X-Trace": "1234",
+            "X-Span": "3456",
+            "X-Parent": "2345",
+            "X-Sampled": "1",
+            "X-Flags": "1",
+        },
+    )
+
+    span = harness.only_span()
+    assert (1234, 3456, 2345, True, 1) == (
+        span.trace_id,
+        span.id,
+        span.parent_id,
+        span.sampled,
+        span.flags,
+    )
+
+
+def test_trusted_b3_hex_headers_are_adopted() -> None:
+    """X-B3-* headers in the B3 specification's hex form are accepted.
+
+    The values are the B3 specification's own example; a 128-bit trace id keeps its low 64
+    bits.
+    """
+    harness = make_harness(header_trust_handler=TRUST_ALL)
+
+    harness.app.get(
+        "/example",
+        headers={
+            "X-B3-TraceId": "80f198ee56343ba864fe8b2a57d3eff7",
+            "X-B3-ParentSpanId": "05e3ac9a4f6e3b90",
+            "X-B3-SpanId": "e457b5a2e4d86bd1",
+            "X-B3-Sampled": "1",
+        },
+    )
+
+    span = harness.only_span()
+    assert (0x64FE8B2A57D3EFF7, 0xE457B5A2E4D86BD1, 0x05E3AC9A4F6E3B90, True) == (
+        span.trace_id,
+        span.id,
+        span.parent_id,
+        span.sampled,
+    )
+
+
+def test_trace_header_names_are_case_insensitive() -> None:
+    """Header names are matched regardless of case, as HTTP requires."""
+    harness = make_harness(header_trust_handler=TRUST_ALL)
+
+    harness.app.get(
+        "/example",
+        headers={"x-trace": "11", "X-SPAN": "22", "x-Parent": "33", "x-sampled": "0"},
+    )
+
+    span = harness.only_span()
+    assert (11, 22, 33, False) == (span.trace_id, span.id, span.parent_id, span.sampled)
+
+
+def test_headers_are_distrusted_by_default() -> None:
+    """With no trust handler given, trace and edge headers are ignored."""
+    edge = StubEdgeContextFactory()
+    harness = make_harness(edge_context_factory=edge)
+
+    harness.app.get(
+        "/example",
+        headers={
+            "X-Trace": "1234",
+            "X-Span": "3456",
+            "X-Parent": "2345",
+            "X-Edge-Request": base64.b64encode(RAW_EDGE_PAYLOAD).decode(),
+        },
+    )
+
+    span = harness.only_span()
+    assert span.trace_id == span.id
+    assert span.parent_id is None
+    assert [] == edge.contexts
+    assert "raw_request_context" not in harness.seen["request"].__dict__
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Trace": "not-a-number", "X-Span": "1"},
+        {"X-Trace": "1234"},
+        {"X-Trace": "1234", "X-Span": "1", "X-B3-TraceId": "4321"},
+        {"X-Trace": "1234", "X-Span": "1", "X-Sampled": "maybe"},
+        {"X-Trace": str(2**64), "X-Span": "1"},
+    ],
+    ids=["not-decimal", "no-span", "conflicting-alias", "bad-sampled", "too-large"],
+)
+def test_malformed_trace_headers_start_a_new_trace(
+    headers: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Malformed trusted trace headers are logged at debug level; the request still succeeds."""
+    harness = make_harness(header_trust_handler=TRUST_ALL)
+
+    with caplog.at_level(logging.DEBUG, logger="baseplate.integration.pyramid"):
+        response = harness.app.get("/example", headers=headers)
+
+    assert 200 == response.status_code
+    span = harness.only_span()
+    assert span.trace_id == span.id
+    assert span.parent_id is None
+    assert 1 == harness.configurator.rejected_trace_headers
+    (record,) = [r for r in caplog.records if r.name == "baseplate.integration.pyramid"]
+    assert logging.DEBUG == record.levelno
+    assert record.getMessage().startswith("Ignoring malformed trace headers; starting a new trace")
+
+
+class TrustTraceOnly(HeaderTrustHandler):
+    """Trusts trace headers from one peer address, and edge context from nobody."""
+
+    def should_trust_trace_headers(self, request: Request) -> bool:
+        return bool(request.remote_addr == "10.0.0.7")
+
+    def should_trust_edge_context_payload(self, request: Request) -> bool:
+        return False
+
+
+def test_custom_trust_handler_is_asked_per_request() -> None:
+    """A HeaderTrustHandler decides per request, separately for trace and edge headers."""
+    edge = StubEdgeContextFactory()
+    harness = make_harness(
+        header_trust_handler=TrustTraceOnly(), edge_context_factory=edge, remote_addr=None
+    )
+    headers = {
+        "X-Trace": "5",
+        "X-Span": "6",
+        "X-Edge-Request": base64.b64encode(RAW_EDGE_PAYLOAD).decode(),
+    }
+
+    harness.app.get("/example", headers=headers, extra_environ={"REMOTE_ADDR": "10.0.0.7"})
+    harness.app.get("/example", headers=headers, extra_environ={"REMOTE_ADDR": "10.0.0.8"})
+
+    trusted, untrusted = harness.recorder.server_spans
+    assert (5, 6) == (trusted.trace_id, trusted.id)
+    assert untrusted.trace_id != 5
+    assert untrusted.trace_id == untrusted.id
+    assert [] == edge.contexts
+
+
+def test_traceparent_is_accepted_when_enabled_and_trusted() -> None:
+    """With w3c_tracecontext=True a trusted traceparent header sets the trace.
+
+    The header is the W3C Trace Context specification's example; the 128-bit trace id keeps
+    its low 64 bits and the caller's span id becomes the server span's id.
+    """
+    harness = make_harness(header_trust_handler=TRUST_ALL, w3c_tracecontext=True)
+
+    harness.app.get(
+        "/example",
+        headers={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+    )
+
+    span = harness.only_span()
+    assert (0xA3CE929D0E0E4736, 0x00F067AA0BA902B7, None, True) == (
+        span.trace_id,
+        span.id,
+        span.parent_id,
+        span.sampled,
+    )
+
+
+def test_x_headers_win_over_traceparent() -> None:
+    """When X- trace headers are present, traceparent is not consulted."""
+    harness = make_harness(header_trust_handler=TRUST_ALL, w3c_tracecontext=True)
+
+    harness.app.get(
+        "/example",
+        headers={
+            "X-Trace": "77",
+            "X-Span": "88",
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        },
+    )
+
+    span = harness.only_span()
+    assert (77, 88) == (span.trace_id, span.id)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "header"),
+    [
+        (
+            {"header_trust_handler": TRUST_ALL},
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ),
+        ({"w3c_tracecontext": True}, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        ({"header_trust_handler": TRUST_ALL, "w3c_tracecontext": True}, "00-garbage-01"),
+    ],
+    ids=["not-enabled", "not-trusted", "malformed"],
+)
+def test_traceparent_ignored_otherwise(kwargs: dict[str, Any], header: str) -> None:
+    """traceparent is ignored unless enabled and trusted; a malformed one starts a new trace."""
+    harness = make_harness(**kwargs)
+
+    response = harness.app.get("/example", headers={"traceparent": header})
+
+    assert 200 == response.status_code
+    span = harness.only_span()
+    assert span.trace_id == span.id
+    assert span.trace_id != 0xA3CE929D0E0E4736
+
+
+# --- edge context ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [base64.b64encode(RAW_EDGE_PAYLOAD).decode(), RAW_EDGE_PAYLOAD.decode("latin-1")],
+    ids=["base64", "raw"],
+)
+def test_edge_header_goes_to_the_factory(header: str) -> None:
+    """A trusted X-Edge-Request, base64 or raw, reaches the factory as the original bytes."""
+    edge = StubEdgeContextFactory()
+    harness = make_harness(header_trust_handler=TRUST_ALL, edge_context_factory=edge)
+
+    harness.app.get("/example", headers={"X-Edge-Request": header})
+
+    (context,) = edge.contexts
+    request = harness.seen["request"]
+    assert RAW_EDGE_PAYLOAD == context.payload
+    assert [request] == context.attached_to
+    assert context is request.request_context
+    assert harness.only_span().context is request
+
+
+@pytest.mark.parametrize(
+    "header",
+    [base64.b64encode(RAW_EDGE_PAYLOAD).decode(), RAW_EDGE_PAYLOAD.decode("latin-1")],
+    ids=["base64", "raw"],
+)
+def test_edge_header_without_factory_is_kept_raw(header: str) -> None:
+    """Without a factory, the trusted payload is kept as bytes to be passed downstream."""
+    harness = make_harness(header_trust_handler=TRUST_ALL)
+
+    harness.app.get("/example", headers={"X-Edge-Request": header})
+
+    assert RAW_EDGE_PAYLOAD == harness.seen["request"].raw_request_context
+
+
+def test_absent_edge_header_calls_no_factory() -> None:
+    """No X-Edge-Request header: the factory is not called and nothing is attached."""
+    edge = StubEdgeContextFactory()
+    harness = make_harness(header_trust_handler=TRUST_ALL, edge_context_factory=edge)
+
+    harness.app.get("/example")
+
+    assert [] == edge.contexts
+    assert "raw_request_context" not in harness.seen["request"].__dict__
+
+
+# --- span lifecycle -------------------------------------------------------------------------
+
+
+def test_tags_are_exact() -> None:
+    """The server span carries exactly the URL without query, method, peer and status tags."""
+    harness = make_harness()
+
+    harness.app.get("/example?token=secret")
+
+    assert {
+        "http.url": "http://localhost/example",
+        "http.method": "GET",
+        "peer.ipv4": "10.1.2.3",
+        "http.status_code": 200,
+    } == harness.only_span().tags
+
+
+def test_ipv6_peer_and_missing_peer() -> None:
+    """An IPv6 peer is tagged peer.ipv6; without REMOTE_ADDR there is no peer tag."""
+    harness = make_harness(remote_addr="2001:db8::1")
+    harness.app.get("/example")
+    harness.app.post("/post_only", extra_environ={"REMOTE_ADDR": ""})
+
+    first, second = harness.recorder.server_spans
+    assert "2001:db8::1" == first.tags["peer.ipv6"]
+    assert "peer.ipv4" not in first.tags
+    assert {"http.url", "http.method", "http.status_code"} == set(second.tags)
+    assert "POST" == second.tags["http.method"]
+
+
+def test_unmatched_route_makes_no_span() -> None:
+    """A 404 for a path no route matches is neither traced nor announced."""
+    harness = make_harness()
+
+    harness.app.get("/nope", status=404)
+
+    assert [] == harness.recorder.server_spans
+    assert [] == harness.events
+
+
+def test_matched_route_without_matching_view_is_traced_as_404() -> None:
+    """A matched route whose view predicates fail gets a span, a 404 tag and no error."""
+    harness = make_harness()
+
+    harness.app.get("/post_only", status=404)
+
+    span = harness.only_span()
+    assert "post_only" == span.name
+    assert 404 == span.tags["http.status_code"]
+    assert span.exc_info is None
+    assert 1 == span.finished
+
+
+def test_unhandled_exception_is_reported_and_answered_500() -> None:
+    """An exception no view handles finishes the span with it and the server answers 500."""
+    harness = make_harness(wrap=True)
+
+    response = harness.app.get("/error", status=500)
+
+    assert b"internal error" == response.body
+    span = harness.only_span()
+    assert span.exc_info is not None
+    assert Boom is span.exc_info[0]
+    assert "unhandled" == str(span.exc_info[1])
+    assert 500 == span.tags["http.status_code"]
+    assert (1, 1) == (span.started, span.finished)
+
+
+def test_unhandled_exception_propagates_to_the_server() -> None:
+    """The integration re-raises the exception rather than swallowing it."""
+    harness = make_harness()
+
+    with pytest.raises(Boom, match="unhandled"):
+        harness.app.get("/error")
+
+    assert 1 == harness.only_span().finished
+
+
+def test_exception_view_does_not_hide_the_exception() -> None:
+    """An exception rendered by an exception view is still reported, with the view's status."""
+    harness = make_harness()
+
+    response = harness.app.get("/handled", status=502)
+
+    assert b"handled" == response.body
+    span = harness.only_span()
+    assert span.exc_info is not None
+    assert Handled is span.exc_info[0]
+    assert 502 == span.tags["http.status_code"]
+    assert 1 == span.finished
+
+
+def test_failing_exception_view_reports_its_own_exception() -> None:
+    """If the exception view itself raises, that exception is reported and propagates."""
+    harness = make_harness()
+
+    with pytest.raises(ExceptionViewFailed):
+        harness.app.get("/bad_exception_view")
+
+    span = harness.only_span()
+    assert span.exc_info is not None
+    assert ExceptionViewFailed is span.exc_info[0]
+    assert 500 == span.tags["http.status_code"]
+
+
+def test_http_exception_below_500_is_control_flow() -> None:
+    """A raised HTTPFound is a response, not an error: no exc_info, status 302."""
+    harness = make_harness()
+
+    harness.app.get("/redirect", status=302)
+
+    span = harness.only_span()
+    assert span.exc_info is None
+    assert 302 == span.tags["http.status_code"]
+
+
+def test_http_exception_of_500_and_above_is_reported() -> None:
+    """A raised HTTPServiceUnavailable is reported on the span, tagged 503."""
+    harness = make_harness()
+
+    harness.app.get("/unavailable", status=503)
+
+    span = harness.only_span()
+    assert span.exc_info is not None
+    assert HTTPServiceUnavailable is span.exc_info[0]
+    assert 503 == span.tags["http.status_code"]
+
+
+def test_server_span_initialized_is_sent_with_the_request() -> None:
+    """ServerSpanInitialized carries the request, after the span started, before the view."""
+    harness = make_harness()
+
+    harness.app.get("/example")
+
+    (event,) = harness.events
+    assert event.request is harness.seen["request"]
+    assert (1, "example") == harness.seen["at_event"]
+
+
+def test_application_gets_baseplate_attribute() -> None:
+    """The WSGI application (the router) exposes the Baseplate instance as ``baseplate``."""
+    harness = make_harness()
+
+    assert harness.baseplate is harness.router.baseplate
+
+
+# --- context factories ---------------------------------------------------------------------
+
+
+def test_context_attribute_not_made_when_unused() -> None:
+    """A request that never reads a context attribute never calls its factory."""
+    harness = make_harness()
+
+    harness.app.get("/unused")
+
+    assert [] == harness.factory.calls
+
+
+def test_context_attribute_made_once_and_bound_to_server_span() -> None:
+    """request.<name> is made on first read, once, for the server span, and shared."""
+    harness = make_harness()
+
+    harness.app.get("/context")
+
+    first, second, via_context = harness.seen["objects"]
+    assert first is second
+    assert first is via_context
+    (call,) = harness.factory.calls
+    assert "thing" == call[0]
+    assert call[1] is harness.seen["span"]
+    assert isinstance(harness.seen["span"], ServerSpan)
+
+
+def test_local_child_span_gets_its_own_context_object() -> None:
+    """Inside a local span the attribute is made anew, bound to the local span."""
+    harness = make_harness()
+
+    harness.app.get("/local")
+
+    child, child_context, child_thing, child_trace = harness.seen["local"]
+    server_span, server_thing = harness.seen["server"]
+    assert isinstance(child_context, RequestContext)
+    assert child_trace is child
+    assert child_thing is not server_thing
+    assert [("thing", server_span), ("thing", child)] == harness.factory.calls
+    recorded = harness.only_span().child("work")
+    assert ("local", "worker", 1) == (recorded.kind, recorded.component_name, recorded.finished)
+
+
+def test_context_attribute_after_the_span_finished_is_a_clear_error() -> None:
+    """Reading a factory attribute first in a response callback names the problem."""
+    harness = make_harness()
+
+    harness.app.get("/callback")
+
+    assert "has no active one" in harness.seen["late_error"]
+    assert [] == harness.factory.calls
+
+
+def test_factory_name_hiding_a_request_attribute_is_rejected() -> None:
+    """A context attribute named like a Pyramid request attribute fails at configuration."""
+    baseplate = Baseplate()
+    config = Configurator()
+    config.include(BaseplateConfigurator(baseplate).includeme)
+    baseplate.add_to_context("session", CountingFactory())
+
+    with pytest.raises(ConfigurationExecutionError, match="'session' would hide"):
+        config.make_wsgi_app()
+
+
+# --- construction ---------------------------------------------------------------------------
+
+
+def test_legacy_trust_trace_headers_warns_and_trusts_both() -> None:
+    """trust_trace_headers=True still works, with a DeprecationWarning naming the new way."""
+    with pytest.warns(DeprecationWarning, match="header_trust_handler=StaticTrustHandler"):
+        configurator = BaseplateConfigurator(Baseplate(), trust_trace_headers=True)
+
+    handler = configurator.header_trust_handler
+    assert isinstance(handler, StaticTrustHandler)
+    assert handler.should_trust_trace_headers(None)
+    assert handler.should_trust_edge_context_payload(None)
+
+
+def test_legacy_and_new_trust_arguments_conflict() -> None:
+    """Giving both trust arguments is a configuration error."""
+    with pytest.raises(ValueError, match="not both"):
+        BaseplateConfigurator(Baseplate(), True, None, TRUST_ALL)
+
+
+def test_static_trust_handler_trusts_nothing_by_default() -> None:
+    """StaticTrustHandler() and the configurator's default trust neither kind of header."""
+    handler = BaseplateConfigurator(Baseplate()).header_trust_handler
+    assert isinstance(handler, StaticTrustHandler)
+    for candidate in (StaticTrustHandler(), handler):
+        assert candidate.should_trust_trace_headers(None) is False
+        assert candidate.should_trust_edge_context_payload(None) is False
+
+
+def test_header_trust_handler_is_abstract() -> None:
+    """HeaderTrustHandler cannot be used without implementing both methods."""
+    with pytest.raises(TypeError, match="abstract"):
+        HeaderTrustHandler()  # type: ignore[abstract]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        (("not baseplate",), {}, "baseplate must be a baseplate.core.Baseplate"),
+        ((Baseplate(), "yes"), {}, "trust_trace_headers must be a bool or None, got 'yes'"),
+        ((Baseplate(),), {"header_trust_handler": object()}, "must be a HeaderTrustHandler"),
+        ((Baseplate(),), {"edge_context_factory": object()}, "from_upstream"),
+        ((Baseplate(),), {"w3c_tracecontext": 1}, "w3c_tracecontext must be a bool, got 1"),
+    ],
+)
+def test_bad_arguments_are_rejected(
+    args: tuple[Any, ...], kwargs: dict[str, Any], message: str
+) -> None:
+    """Wrong argument types fail at construction, naming the argument and value."""
+    with pytest.raises(TypeError, match=message.replace(".", r"\.")):
+        BaseplateConfigurator(*args, **kwargs)
+
+
+def test_static_trust_handler_rejects_non_bool() -> None:
+    """A string such as "false" from a config file is not silently truthy."""
+    with pytest.raises(TypeError, match="trust_headers must be a bool, got 'false'"):
+        StaticTrustHandler("false")  # type: ignore[arg-type]
+
+
+# --- reference cycles -----------------------------------------------------------------------
+
+
+class _Observer(BaseplateObserver):
+    def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
+        server_span.register(SpanObserver())
+
+
+_BASEPLATE_TYPES = (
+    Span,
+    RequestContext,
+    SpanObserver,
+    BaseplateObserver,
+    ServerSpanInitialized,
+    RecordedSpan,
+    CountingFactory,
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/example", 200), ("/context", 200), ("/local", 200), ("/nope", 404)],
+)
+def test_requests_leave_no_reference_cycles(path: str, status: int) -> None:
+    """Baseplate's per-request objects are freed by reference counting, not by the collector.
+
+    The request runs with the collector off and ``DEBUG_SAVEALL``, so everything that only the
+    collector could free ends up in ``gc.garbage``. Pyramid leaves a class it makes per request
+    (to hold request properties) there; that is Pyramid's and is filtered out by type. The
+    request itself must have been released, or the check would prove nothing.
+
+    Paths where an exception passes through Pyramid are not included: Pyramid keeps the
+    exception's traceback in a cycle with the request (through ``request.exc_info`` when an
+    exception view renders it, through a local of its exception-view tween otherwise), and the
+    finished server span reachable from the request is then freed with it by the collector.
+    """
+    harness = make_harness()
+    harness.baseplate.register(_Observer())
+    harness.app.get(path, status=status)  # warm up: first requests fill Pyramid's caches
+
+    def forget() -> None:
+        harness.recorder.server_spans.clear()
+        harness.seen.clear()
+        harness.events.clear()
+
+    forget()
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        harness.request_refs.clear()
+        harness.app.get(path, status=status)
+        forget()
+        gc.collect()
+        ours = [o for o in gc.garbage if isinstance(o, _BASEPLATE_TYPES)]
+        (request_ref,) = harness.request_refs
+        released = request_ref() is None or any(request_ref() is o for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+    assert [] == ours
+    assert released
