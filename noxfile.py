@@ -27,6 +27,9 @@ nox.options.sessions = ["lint", "typecheck", "checks", "build", "docs", "tests"]
 # pdm then installs into the active nox virtualenv and never writes .pdm-python.
 os.environ["PDM_IGNORE_SAVED_PYTHON"] = "1"
 os.environ.setdefault("PDM_CHECK_UPDATE", "false")
+# Parallel installs of several local packages occasionally fail one build and retry it
+# (seen here); serial installs cost a second or two per session and never flake.
+os.environ.setdefault("PDM_INSTALL_PARALLEL", "false")
 
 
 def _sync(session: nox.Session, *groups: str, editable: bool = False) -> None:

@@ -1,0 +1,190 @@
+"""The tracing observers: sampling, and turning spans into Zipkin v1 JSON for the recorder."""
+
+from __future__ import annotations
+
+import random
+import time
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from baseplate.core import (
+    FLAG_DEBUG,
+    BaseplateObserver,
+    ExcInfo,
+    LocalSpan,
+    ServerSpan,
+    ServerSpanObserver,
+    Span,
+    SpanObserver,
+)
+
+from ._zipkin import ANNOTATIONS, ZipkinSpan
+
+if TYPE_CHECKING:
+    from ._client import TracingClient
+
+_random = random.random
+_time_ns = time.time_ns
+_perf_ns = time.perf_counter_ns
+
+
+class TraceSpanObserver(SpanObserver):
+    """Records one client span: a call this service makes to another (``cs``/``cr``).
+
+    The span's identifiers are copied when the observer is made, so the observer holds no
+    reference to the span. When the span finishes, a :class:`ZipkinSpan` is handed to the
+    client's recorder.
+
+    Args:
+        client: The tracing client (service endpoint and recorder).
+        span: The span to record.
+    """
+
+    _annotations: tuple[str, str] | tuple[()] = (
+        ANNOTATIONS["CLIENT_SEND"],
+        ANNOTATIONS["CLIENT_RECEIVE"],
+    )
+
+    __slots__ = (
+        "binary_annotations",
+        "client",
+        "flags",
+        "id",
+        "name",
+        "parent_id",
+        "start_ns",
+        "start_us",
+        "trace_id",
+    )
+
+    def __init__(self, client: TracingClient, span: Span) -> None:
+        self.client = client
+        self.trace_id = span.trace_id
+        self.parent_id = span.parent_id
+        self.id = span.id
+        self.name = span.name
+        self.flags = span.flags
+        self.start_us = 0
+        self.start_ns = -1
+        self.binary_annotations: list[tuple[str, bool | str]] = []
+
+    def on_start(self) -> None:
+        """Note the start time."""
+        self.start_us = _time_ns() // 1000
+        self.start_ns = _perf_ns()
+
+    def on_set_tag(self, key: str, value: Any) -> None:
+        """Record the tag as a binary annotation (non-bool, non-str values as ``str``)."""
+        if value is not True and value is not False and type(value) is not str:
+            value = str(value)
+        self.binary_annotations.append((key, value))
+
+    def on_child_span_created(self, span: Span) -> None:
+        """Record the child too (a local child with a local-span observer)."""
+        observer: SpanObserver
+        if isinstance(span, LocalSpan):
+            observer = TraceLocalSpanObserver(self.client, span)
+        else:
+            observer = TraceSpanObserver(self.client, span)
+        span.register(observer)
+
+    def on_finish(self, exc_info: ExcInfo | None) -> None:
+        """Hand the finished span to the recorder."""
+        end_ns = _perf_ns()
+        if self.start_ns < 0:  # finished without being started
+            self.start_us = _time_ns() // 1000
+            self.start_ns = end_ns
+        binary_annotations = self.binary_annotations
+        if exc_info is not None:
+            binary_annotations.append((ANNOTATIONS["ERROR"], True))
+        if self.flags and self.flags & FLAG_DEBUG:
+            binary_annotations.append((ANNOTATIONS["DEBUG"], True))
+        client = self.client
+        client.recorder.send(
+            ZipkinSpan(
+                self.trace_id,
+                self.name,
+                self.id,
+                self.parent_id or 0,
+                self.start_us,
+                (end_ns - self.start_ns) // 1000,
+                self._annotations,
+                binary_annotations,
+                client.endpoint,
+            )
+        )
+
+
+class TraceLocalSpanObserver(TraceSpanObserver):
+    """Records a local span: work inside this service, tagged ``lc`` with its component.
+
+    Local spans carry no timing annotations; ``timestamp`` and ``duration`` give the timing.
+    """
+
+    _annotations = ()
+
+    __slots__ = ()
+
+    def __init__(self, client: TracingClient, span: Span) -> None:
+        super().__init__(client, span)
+        component_name = getattr(span, "component_name", None)
+        if component_name is not None:
+            self.binary_annotations.append((ANNOTATIONS["LOCAL_COMPONENT"], component_name))
+
+
+class TraceServerSpanObserver(TraceSpanObserver, ServerSpanObserver):
+    """Records a server span: one request this service handles (``sr``/``ss``)."""
+
+    _annotations = (ANNOTATIONS["SERVER_RECEIVE"], ANNOTATIONS["SERVER_SEND"])
+
+    __slots__ = ()
+
+
+class TraceBaseplateObserver(BaseplateObserver):
+    """Distributed tracing: records sampled requests, and their child spans, as Zipkin spans.
+
+    For each request the observer decides whether to record it: the upstream's decision if
+    it sent one (``span.sampled`` is not ``None``), else a random draw against the client's
+    ``sample_rate``; a request with the debug flag is always recorded. The decision is stored
+    on the server span (``server_span.sampled``), so child spans and the calls the request
+    makes to other services carry it. Requests that are not sampled get no span observers
+    and cost almost nothing.
+
+    Register it with :meth:`Baseplate.configure_tracing
+    <baseplate.core.Baseplate.configure_tracing>`.
+
+    Args:
+        client: The tracing client to record spans with. Passing a service name instead, with
+            :func:`make_client`'s other arguments after it, is the original framework's
+            older form; it still works but is deprecated.
+    """
+
+    def __init__(self, client: TracingClient | str, *args: Any, **kwargs: Any) -> None:
+        if isinstance(client, str):
+            from ._client import make_client
+
+            warnings.warn(
+                "passing a service name to configure_tracing is deprecated; pass a "
+                "TracingClient, e.g. from tracing_client_from_config(app_config)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            client = make_client(client, *args, **kwargs)
+        elif args or kwargs:
+            raise TypeError("TraceBaseplateObserver takes only a TracingClient")
+        self.client = client
+
+    def should_sample(self, span: Span) -> bool:
+        """Return whether to record the trace ``span`` belongs to."""
+        if span.flags and span.flags & FLAG_DEBUG:
+            return True
+        if span.sampled is not None:
+            return span.sampled
+        return _random() < self.client.sample_rate
+
+    def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
+        """Make the sampling decision and, if sampled, observe the request's spans."""
+        sampled = self.should_sample(server_span)
+        server_span.sampled = sampled
+        if sampled:
+            server_span.register(TraceServerSpanObserver(self.client, server_span))

@@ -1,0 +1,266 @@
+"""The trace publisher's machinery: batching spans and posting batches to the collector."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+import requests
+
+from baseplate.message_queue import MessageQueue, TimedOutError
+
+logger = logging.getLogger("baseplate.diagnostics.tracing.publisher")
+
+#: The largest batch posted at once, in bytes, unless configured otherwise.
+MAX_BATCH_SIZE_DEFAULT = 500 * 1024
+#: The longest a span waits in a batch before the batch is posted, in seconds.
+MAX_BATCH_AGE = 1.0
+#: How long each read of the queue waits for a span, in seconds.
+QUEUE_READ_TIMEOUT = 0.2
+#: The first pause after a failed post, in seconds; it doubles after each failure ...
+BACKOFF_INITIAL = 0.5
+#: ... up to this many seconds.
+BACKOFF_MAX = 30.0
+
+
+class BatchFull(Exception):
+    """The batch has no room for another span."""
+
+
+class SpanBatch:
+    """Encoded spans gathered into a JSON array, limited in size and age.
+
+    The size counts the brackets and commas of the array. A batch's age runs from its first
+    span. A span larger than the whole limit is still accepted into an empty batch, so that
+    one oversized span cannot stall the publisher.
+
+    Args:
+        max_size: The largest serialized batch, in bytes.
+        max_age: How long a batch may gather spans before it is due, in seconds.
+        clock: The monotonic clock to measure age with.
+    """
+
+    def __init__(
+        self,
+        max_size: int = MAX_BATCH_SIZE_DEFAULT,
+        max_age: float = MAX_BATCH_AGE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_size = max_size
+        self.max_age = max_age
+        self._clock = clock
+        self._items: list[bytes] = []
+        self._size = 2
+        self._started = 0.0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def size(self) -> int:
+        """The size of the serialized batch, in bytes."""
+        return self._size
+
+    def add(self, item: bytes) -> None:
+        """Add an encoded span.
+
+        Raises:
+            BatchFull: if the span would make the batch larger than ``max_size``.
+        """
+        added = len(item) + (1 if self._items else 0)
+        if self._items and self._size + added > self.max_size:
+            raise BatchFull
+        if not self._items:
+            self._started = self._clock()
+        self._items.append(item)
+        self._size += added
+
+    def is_due(self) -> bool:
+        """Whether the batch holds spans and its first one is at least ``max_age`` old."""
+        return bool(self._items) and self._clock() - self._started >= self.max_age
+
+    def serialize(self) -> bytes:
+        """Return the batch as a JSON array: ``[span,span,...]``."""
+        return b"[" + b",".join(self._items) + b"]"
+
+    def reset(self) -> None:
+        """Empty the batch."""
+        self._items = []
+        self._size = 2
+
+
+class MetricsClient(Protocol):
+    """What the publisher needs of a metrics client (a :class:`baseplate.metrics.Client`)."""
+
+    def timer(self, name: str) -> contextlib.AbstractContextManager[Any]: ...
+
+    def counter(self, name: str) -> Any: ...
+
+
+class ZipkinPublisher:
+    """Posts batches of spans to a Zipkin-compatible collector, retrying until it succeeds.
+
+    Each batch is POSTed to ``<api_url>/spans``. Transient failures -- I/O errors, timeouts,
+    5xx, 408 and 429 answers -- are retried with exponential backoff (``backoff_initial``
+    doubling up to ``backoff_max`` seconds) for as long as it takes: a collector outage
+    delays spans but does not lose them. After ``retry_limit`` failed attempts at one batch
+    the publisher logs an error (and keeps trying). Any other answer (a 4xx) means the batch
+    itself is refused and can never succeed: the response is logged and the batch dropped.
+
+    Retrying stops early only when ``stop_event`` is set (the sidecar is shutting down).
+
+    Metrics, when a client is given: ``post`` (timer, each attempt), ``sent`` (spans
+    delivered), ``error.http`` and ``error.io`` (failed attempts), ``dropped`` (spans in
+    refused batches).
+
+    Args:
+        api_url: The collector's API root, e.g. ``http://zipkin:9411/api/v1``.
+        post_timeout: The timeout of each POST, in seconds.
+        retry_limit: How many failed attempts at one batch before an error is logged.
+        metrics: A metrics client, or ``None``.
+        stop_event: Set to abandon retrying.
+        backoff_initial: The first pause after a failure, in seconds.
+        backoff_max: The longest pause, in seconds.
+        user_agent: The ``User-Agent`` header.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        post_timeout: float,
+        retry_limit: int,
+        metrics: MetricsClient | None = None,
+        stop_event: threading.Event | None = None,
+        backoff_initial: float = BACKOFF_INITIAL,
+        backoff_max: float = BACKOFF_MAX,
+        user_agent: str = "baseplate-trace-publisher",
+    ) -> None:
+        self.url = api_url.rstrip("/") + "/spans"
+        self.post_timeout = post_timeout
+        self.retry_limit = retry_limit
+        self.metrics = metrics
+        self.stop_event = stop_event or threading.Event()
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.session = requests.Session()
+        self.session.headers.update({"Content-Type": "application/json", "User-Agent": user_agent})
+
+    def increment(self, name: str, delta: int = 1) -> None:
+        """Add ``delta`` to the counter ``name``, if metrics are configured."""
+        if self.metrics is not None:
+            self.metrics.counter(name).increment(delta)
+
+    @contextlib.contextmanager
+    def _timed(self) -> Iterator[None]:
+        if self.metrics is None:
+            yield
+        else:
+            with self.metrics.timer("post"):
+                yield
+
+    def _attempt(self, body: bytes, span_count: int) -> bool | None:
+        """Post once: True when delivered, False when refused for good, None to retry."""
+        try:
+            with self._timed():
+                response = self.session.post(self.url, data=body, timeout=self.post_timeout)
+        except requests.RequestException as exc:
+            self.increment("error.io")
+            logger.warning("Could not post %d span(s) to %s: %s", span_count, self.url, exc)
+            return None
+        status = response.status_code
+        if 200 <= status < 300:
+            self.increment("sent", span_count)
+            return True
+        self.increment("error.http")
+        if status >= 500 or status in (408, 429):
+            logger.warning("Collector %s answered %d; will retry", self.url, status)
+            return None
+        logger.error(
+            "Collector %s refused a batch of %d span(s) with %d; dropping it. Response: %.1000s",
+            self.url,
+            span_count,
+            status,
+            response.text,
+        )
+        self.increment("dropped", span_count)
+        return False
+
+    def publish(self, body: bytes, span_count: int) -> bool:
+        """Post one serialized batch, retrying transient failures until it is delivered.
+
+        Returns:
+            True when the collector accepted the batch; False when it refused it (a 4xx) or
+            when ``stop_event`` was set while retrying.
+        """
+        attempts = 0
+        delay = self.backoff_initial
+        while True:
+            outcome = self._attempt(body, span_count)
+            if outcome is not None:
+                return outcome
+            attempts += 1
+            if attempts == self.retry_limit:
+                logger.error(
+                    "Posting %d span(s) to %s has failed %d times; still retrying. Meanwhile "
+                    "spans wait in the queue, and applications drop new spans once it is full.",
+                    span_count,
+                    self.url,
+                    attempts,
+                )
+            if self.stop_event.wait(delay):
+                logger.error(
+                    "Shutting down; %d span(s) were not delivered to %s", span_count, self.url
+                )
+                return False
+            delay = min(delay * 2, self.backoff_max)
+
+
+def _is_json_object(message: bytes) -> bool:
+    try:
+        return isinstance(json.loads(message), dict)
+    except ValueError:
+        return False
+
+
+def publish_from_queue(
+    queue: MessageQueue,
+    publisher: ZipkinPublisher,
+    batch: SpanBatch,
+    stop_event: threading.Event,
+) -> None:
+    """Read spans from ``queue`` and publish them in batches until ``stop_event`` is set.
+
+    A batch is published when the next span does not fit or when its first span is
+    ``batch.max_age`` seconds old. Messages that are not JSON objects are dropped with a
+    warning (they would make the collector refuse the whole batch). When stopping, what is
+    left in the batch gets one more attempt.
+    """
+    while not stop_event.is_set():
+        try:
+            message = queue.get(timeout=QUEUE_READ_TIMEOUT)
+        except TimedOutError:
+            message = None
+        if message is not None:
+            if not _is_json_object(message):
+                logger.warning(
+                    "Dropping a queue message that is not a JSON object: %.200r", message
+                )
+                publisher.increment("error.invalid")
+            else:
+                try:
+                    batch.add(message)
+                except BatchFull:
+                    publisher.publish(batch.serialize(), len(batch))
+                    batch.reset()
+                    batch.add(message)
+        if batch.is_due():
+            publisher.publish(batch.serialize(), len(batch))
+            batch.reset()
+    if len(batch):
+        publisher.publish(batch.serialize(), len(batch))
+        batch.reset()

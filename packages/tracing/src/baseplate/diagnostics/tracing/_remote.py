@@ -1,0 +1,311 @@
+"""The remote recorder: spans POSTed to a Zipkin-compatible collector by background workers."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import threading
+import time
+import weakref
+
+import requests
+import requests.adapters
+
+from baseplate.config import EndpointConfiguration, InternetAddress
+
+from ._recorders import DropCounter, Recorder
+from ._zipkin import ZipkinSpan
+
+logger = logging.getLogger("baseplate.diagnostics.tracing")
+
+#: The most spans one POST carries.
+MAX_SPANS_PER_POST = 100
+
+
+def _collector_url(endpoint: EndpointConfiguration | str) -> str:
+    if isinstance(endpoint, str):
+        host, sep, port = endpoint.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"the trace collector endpoint must be host:port, got {endpoint!r}")
+        address = InternetAddress(host.strip("[]"), int(port))
+    elif isinstance(endpoint.address, InternetAddress):
+        address = endpoint.address
+    else:
+        raise ValueError(
+            f"the trace collector endpoint must be host:port, not a UNIX socket: {endpoint!r}"
+        )
+    host = f"[{address.host}]" if ":" in address.host else address.host
+    return f"http://{host}:{address.port}/api/v1/spans"
+
+
+def _positive(name: str, value: object, allow_float: bool = False) -> None:
+    accepted = (int, float) if allow_float else (int,)
+    if isinstance(value, bool) or not isinstance(value, accepted) or value <= 0:
+        raise ValueError(
+            f"{name} must be a positive {'number' if allow_float else 'int'}, got {value!r}"
+        )
+
+
+class RemoteRecorder(Recorder):
+    """A recorder that POSTs batches of spans to a Zipkin-compatible collector over HTTP.
+
+    The request path only appends the span to a bounded in-memory queue; background worker
+    threads (greenlets under gevent) take batches of up to 100 spans, encode them as a JSON
+    array and POST them to ``http://<endpoint>/api/v1/spans``. A worker waits up to
+    ``batch_interval`` seconds for a batch to fill before sending what it has.
+
+    The application is never slowed down or failed by the collector:
+
+    * when the queue is full (the collector is slow, down or unreachable), new spans are
+      dropped, counted in :attr:`dropped`, and a warning is logged at most every 10 seconds;
+    * each POST has a short timeout, and any error is logged and the batch counted in
+      :attr:`failed` -- there is no retry here (the sidecar publisher is the durable path);
+      after a failure the worker pauses for ``batch_interval`` so that a dead collector
+      does not cost the application CPU time.
+
+    Workers start on the first span, not when the recorder is made, and a process forked
+    from one that has them (e.g. an einhorn or gunicorn worker) starts its own on its first
+    span, with an empty queue. The HTTP calls the workers make are not traced.
+
+    Args:
+        endpoint: The collector's ``host:port``, as a string or an
+            :class:`~baseplate.config.EndpointConfiguration`.
+        num_workers: How many worker threads post concurrently.
+        max_queue_size: How many spans may wait for a worker before new ones are dropped.
+        batch_interval: The longest a worker waits for a batch to fill, in seconds.
+        num_conns: The size of the HTTP connection pool.
+        post_timeout: The timeout of each POST (connect and read), in seconds.
+
+    Attributes:
+        url: Where the spans are posted.
+        num_workers, max_queue_size, batch_interval, num_conns, post_timeout: As given.
+
+    Raises:
+        ValueError: if the endpoint is not ``host:port`` or a number is not positive.
+    """
+
+    def __init__(
+        self,
+        endpoint: EndpointConfiguration | str,
+        num_workers: int = 5,
+        max_queue_size: int = 50_000,
+        batch_interval: float = 0.5,
+        num_conns: int = 100,
+        post_timeout: float = 1.0,
+    ) -> None:
+        self.url = _collector_url(endpoint)
+        _positive("num_workers", num_workers)
+        _positive("max_queue_size", max_queue_size)
+        _positive("batch_interval", batch_interval, allow_float=True)
+        _positive("num_conns", num_conns)
+        _positive("post_timeout", post_timeout, allow_float=True)
+        self.num_workers = num_workers
+        self.max_queue_size = max_queue_size
+        self.batch_interval = float(batch_interval)
+        self.num_conns = num_conns
+        self.post_timeout = float(post_timeout)
+        self._drops = DropCounter()
+        self._failures = DropCounter()
+        self._sent = 0
+        self._stopped = False
+        self._reset()
+        recorder_ref = weakref.ref(self)
+
+        def reset_in_child() -> None:
+            recorder = recorder_ref()
+            if recorder is not None:
+                recorder._reset()
+
+        os.register_at_fork(after_in_child=reset_in_child)
+
+    def _reset(self) -> None:
+        # Fresh state: used at construction and in a forked child, where the parent's
+        # threads do not exist and its lock may have been held at the time of the fork.
+        self._lock = threading.Lock()
+        self._work_ready = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._lock)
+        self._spans: collections.deque[ZipkinSpan] = collections.deque()
+        self._in_flight = 0
+        self._flushing = 0
+        self._workers: list[threading.Thread] = []
+        self._session: requests.Session | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def dropped(self) -> int:
+        """How many spans were dropped because the queue was full (or after shutdown)."""
+        return self._drops.total
+
+    @property
+    def failed(self) -> int:
+        """How many spans were lost because their POST failed."""
+        return self._failures.total
+
+    @property
+    def sent(self) -> int:
+        """How many spans the collector accepted."""
+        return self._sent
+
+    @property
+    def queued(self) -> int:
+        """How many spans wait for a worker right now."""
+        return len(self._spans)
+
+    def send(self, span: ZipkinSpan) -> None:
+        """Queue the span for a worker, or drop it if the queue is full. Never blocks."""
+        with self._lock:
+            if self._stopped:
+                pending = None
+            elif len(self._spans) >= self.max_queue_size:
+                pending = self.max_queue_size
+            else:
+                self._spans.append(span)
+                if not self._workers:
+                    self._start_workers()
+                if len(self._spans) == 1 or len(self._spans) >= MAX_SPANS_PER_POST:
+                    self._work_ready.notify()
+                return
+        if pending is None:
+            self._drops.drop("Span recorder for %s is shut down; span dropped", self.url)
+        else:
+            self._drops.drop(
+                "Trace span queue is full (%d spans waiting for %s); span dropped",
+                pending,
+                self.url,
+            )
+
+    def _start_workers(self) -> None:
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(
+            pool_connections=1, pool_maxsize=self.num_conns, max_retries=0
+        )
+        session.mount("http://", adapter)
+        self._session = session
+        for number in range(self.num_workers):
+            worker = threading.Thread(
+                target=self._work,
+                name=f"baseplate-trace-recorder-{number}",
+                daemon=True,
+            )
+            self._workers.append(worker)
+            worker.start()
+
+    def _take_batch(self) -> list[ZipkinSpan] | None:
+        with self._lock:
+            while not self._spans:
+                if self._stopped:
+                    return None
+                self._work_ready.wait()
+            deadline = time.monotonic() + self.batch_interval
+            while len(self._spans) < MAX_SPANS_PER_POST and not self._flushing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stopped:
+                    break
+                self._work_ready.wait(remaining)
+            count = min(len(self._spans), MAX_SPANS_PER_POST)
+            batch = [self._spans.popleft() for _ in range(count)]
+            self._in_flight += 1
+            return batch
+
+    def _work(self) -> None:
+        while True:
+            batch = self._take_batch()
+            if batch is None:
+                return
+            delivered = True
+            try:
+                delivered = self._post(batch)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+                    if not self._spans and not self._in_flight:
+                        self._idle.notify_all()
+            if not delivered:
+                # The collector is failing: pause rather than burn CPU (and the request
+                # threads' share of the GIL) on attempts that fail too; meanwhile the queue
+                # fills and new spans are dropped cheaply.
+                self._stopping.wait(self.batch_interval)
+
+    def _post(self, batch: list[ZipkinSpan]) -> bool:
+        session = self._session
+        if session is None:  # cannot happen: set before any worker starts
+            return False
+        try:
+            body = b"[" + b",".join([span.to_json() for span in batch]) + b"]"
+            response = session.post(
+                self.url,
+                data=body,
+                headers={"Content-Type": "application/json"},
+                timeout=self.post_timeout,
+            )
+        except Exception as exc:
+            self._failures.drop(
+                "Could not send %d span(s) to %s: %r", len(batch), self.url, exc, count=len(batch)
+            )
+            return False
+        if 200 <= response.status_code < 300:
+            with self._lock:
+                self._sent += len(batch)
+            return True
+        self._failures.drop(
+            "Trace collector %s answered %d to %d span(s): %.200s",
+            self.url,
+            response.status_code,
+            len(batch),
+            response.text,
+            count=len(batch),
+        )
+        return False
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Send queued spans now and wait up to ``timeout`` seconds until all are posted.
+
+        Returns:
+            Whether the queue drained and no POST was still running when the call returned.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            self._flushing += 1
+            self._work_ready.notify_all()
+            try:
+                while self._spans or self._in_flight:
+                    if not self._workers:
+                        return False
+                    if deadline is None:
+                        self._idle.wait()
+                        continue
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    self._idle.wait(remaining)
+                return True
+            finally:
+                self._flushing -= 1
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Stop accepting spans, send what is queued, and stop the workers.
+
+        Waits up to ``timeout`` seconds (forever if ``None``) for the queue to drain and the
+        workers to exit. Spans sent afterwards are dropped.
+
+        Returns:
+            Whether every queued span was posted and every worker exited in time.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            self._stopped = True
+            self._stopping.set()
+            self._work_ready.notify_all()
+            workers = list(self._workers)
+        drained = self.flush(timeout)
+        for worker in workers:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            worker.join(remaining)
+        session = self._session
+        if session is not None:
+            session.close()
+        return drained and not any(worker.is_alive() for worker in workers)
+
+    def __repr__(self) -> str:
+        return f"<RemoteRecorder {self.url}>"

@@ -1,0 +1,188 @@
+"""Fixtures for the tracing tests: a real HTTP collector, dead endpoints and POSIX queues."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from baseplate.message_queue import MessageQueue
+
+#: A generous bound on every wait; reaching it means something hangs, not that it is slow.
+WATCHDOG = 20.0
+
+HANG = "hang"
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Collector:
+    """A real HTTP server on 127.0.0.1 that answers from a script and records requests.
+
+    Each request takes the next scripted answer: ``(status, body)`` or :data:`HANG` (read
+    the request, then never answer until the test ends). When the script runs out,
+    ``default`` answers.
+    """
+
+    def __init__(self, script: list[Any], default: tuple[int, bytes]) -> None:
+        self.script = list(script)
+        self.default = default
+        self.requests: list[ReceivedRequest] = []
+        self.release = threading.Event()
+        self._changed = threading.Condition()
+        collector = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with collector._changed:
+                    answer = collector.script.pop(0) if collector.script else collector.default
+                    collector.requests.append(
+                        ReceivedRequest(
+                            "POST",
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                        )
+                    )
+                    collector._changed.notify_all()
+                if answer == HANG:
+                    collector.release.wait(WATCHDOG)
+                    self.close_connection = True
+                    return
+                status, payload = answer
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.address = f"127.0.0.1:{self.port}"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    def wait_for_requests(self, count: int, timeout: float = WATCHDOG) -> list[ReceivedRequest]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.requests) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} request(s), got {len(self.requests)} in {timeout} s"
+                    )
+                self._changed.wait(remaining)
+            return list(self.requests)
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(WATCHDOG)
+
+
+@pytest.fixture
+def collector() -> Iterator[Callable[..., Collector]]:
+    """Start real HTTP collectors: ``collector(script=[...], default=(202, b""))``."""
+    started: list[Collector] = []
+
+    def start(
+        script: list[Any] | None = None, default: tuple[int, bytes] = (202, b"")
+    ) -> Collector:
+        server = Collector(script or [], default)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def blackhole_address() -> Iterator[str]:
+    """A listening TCP socket that never accepts a connection nor answers."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    yield f"127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+@pytest.fixture
+def refused_address() -> str:
+    """The address of a TCP port nothing listens on (connections are refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"127.0.0.1:{port}"
+
+
+@pytest.fixture
+def trace_queue() -> Iterator[Callable[..., MessageQueue]]:
+    """Create ``/traces-<unique>`` queues with small limits; unlink them at the end.
+
+    The production limits (10000 x 102400 bytes) exceed the default sysctls, so the tests
+    create the queue first: opening an existing queue keeps its limits.
+    """
+    made: list[MessageQueue] = []
+
+    def make(max_messages: int = 8, max_message_size: int = 4096) -> MessageQueue:
+        queue = MessageQueue(
+            f"/traces-bp-test-{uuid.uuid4().hex[:12]}", max_messages, max_message_size
+        )
+        made.append(queue)
+        return queue
+
+    yield make
+    for queue in made:
+        queue.unlink()
+        queue.close()
+
+
+def run_with_watchdog(function: Callable[[], Any]) -> Any:
+    """Run ``function`` in a thread; fail if it has not returned within WATCHDOG seconds.
+
+    This is a hang detector, not a speed check: the bound is orders of magnitude above
+    the expected time. Exceptions raised by ``function`` are re-raised here.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(WATCHDOG)
+    assert not thread.is_alive(), f"{function!r} did not return within {WATCHDOG} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+@pytest.fixture
+def watchdog() -> Callable[[Callable[[], Any]], Any]:
+    """The :func:`run_with_watchdog` helper, as a fixture."""
+    return run_with_watchdog

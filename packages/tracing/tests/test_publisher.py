@@ -1,0 +1,433 @@
+"""Tests of the trace publisher sidecar against real POSIX queues and a real HTTP collector."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from baseplate.config import ConfigurationError
+from baseplate.diagnostics.tracing import SidecarRecorder, ZipkinEndpoint, ZipkinSpan
+from baseplate.diagnostics.tracing.publisher import (
+    MAX_BATCH_SIZE_DEFAULT,
+    BatchFull,
+    SpanBatch,
+    ZipkinPublisher,
+    parse_publisher_config,
+    publish_from_queue,
+)
+from baseplate.message_queue import MessageQueue
+from baseplate.metrics import metrics_client_from_config
+
+WATCHDOG = 20.0
+HANG = "hang"
+LOGGER = "baseplate.diagnostics.tracing.publisher"
+
+SPAN_A = b'{"traceId":1,"name":"a","id":1,"parentId":0}'
+SPAN_B = b'{"traceId":1,"name":"b","id":2,"parentId":1}'
+
+
+class RecordingEvent(threading.Event):
+    """A stop event whose waits return at once and are recorded (no real sleeping)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            self.waits.append(timeout)
+        return self.is_set()
+
+
+def publisher_for(address: str, **kwargs: Any) -> ZipkinPublisher:
+    options: dict[str, Any] = {
+        "post_timeout": 2.0,
+        "retry_limit": 10,
+        "backoff_initial": 0.01,
+        "backoff_max": 0.04,
+        "user_agent": "baseplate-trace-publisher/test",
+    }
+    options.update(kwargs)
+    return ZipkinPublisher(f"http://{address}/api/v1", **options)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --- SpanBatch ---------------------------------------------------------------------------
+
+
+def test_batch_serializes_as_a_json_array() -> None:
+    """A batch is the spans joined with commas inside brackets; size counts all of it."""
+    batch = SpanBatch(max_size=1000)
+    batch.add(SPAN_A)
+    batch.add(SPAN_B)
+    expected = b"[" + SPAN_A + b"," + SPAN_B + b"]"
+    assert batch.serialize() == expected
+    assert (batch.size, len(batch)) == (len(expected), 2)
+
+
+def test_batch_refuses_a_span_that_does_not_fit() -> None:
+    """Adding a span that would exceed max_size raises BatchFull and leaves the batch as is."""
+    batch = SpanBatch(max_size=2 + len(SPAN_A) + 1 + len(SPAN_B) - 1)
+    batch.add(SPAN_A)
+    with pytest.raises(BatchFull):
+        batch.add(SPAN_B)
+    assert batch.serialize() == b"[" + SPAN_A + b"]"
+
+
+def test_batch_takes_one_oversized_span_when_empty() -> None:
+    """An empty batch accepts even a span larger than max_size, so it cannot stall."""
+    batch = SpanBatch(max_size=10)
+    batch.add(SPAN_A)
+    assert batch.serialize() == b"[" + SPAN_A + b"]"
+
+
+def test_batch_is_due_one_age_after_its_first_span() -> None:
+    """A batch is due when its first span is max_age old; an empty batch is never due."""
+    clock = FakeClock()
+    batch = SpanBatch(max_size=1000, max_age=1.0, clock=clock)
+    clock.now += 5
+    assert batch.is_due() is False
+    batch.add(SPAN_A)
+    clock.now += 0.5
+    batch.add(SPAN_B)
+    assert batch.is_due() is False
+    clock.now += 0.5
+    assert batch.is_due() is True
+    batch.reset()
+    assert (batch.is_due(), batch.serialize(), batch.size) == (False, b"[]", 2)
+
+
+# --- ZipkinPublisher against a real collector -----------------------------------------------
+
+
+@pytest.mark.integration
+def test_publisher_retries_5xx_until_the_collector_accepts(
+    collector: Callable[..., Any],
+) -> None:
+    """503, 503, then 202: the same batch is posted three times and reported delivered."""
+    server = collector(script=[(503, b"busy"), (503, b"busy")], default=(202, b""))
+    body = b"[" + SPAN_A + b"," + SPAN_B + b"]"
+    stop = RecordingEvent()
+    assert publisher_for(server.address, stop_event=stop).publish(body, 2) is True
+    assert [r.body for r in server.requests] == [
+        b'[{"traceId":1,"name":"a","id":1,"parentId":0},{"traceId":1,"name":"b","id":2,"parentId":1}]'
+    ] * 3
+    for received in server.requests:
+        assert (received.method, received.path) == ("POST", "/api/v1/spans")
+        assert received.headers["content-type"] == "application/json"
+        assert received.headers["user-agent"] == "baseplate-trace-publisher/test"
+    assert stop.waits == [0.01, 0.02]
+
+
+@pytest.mark.integration
+def test_publisher_retries_after_a_timeout(collector: Callable[..., Any]) -> None:
+    """A collector that accepts the connection and never answers is timed out and retried."""
+    server = collector(script=[HANG], default=(202, b""))
+    publisher = publisher_for(server.address, post_timeout=0.2)
+    assert publisher.publish(b"[" + SPAN_A + b"]", 1) is True
+    assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"]"] * 2
+
+
+@pytest.mark.integration
+def test_publisher_retries_when_the_collector_is_down(refused_address: str) -> None:
+    """Connection refused is retried with doubling, capped backoff until stopped."""
+    stop = RecordingEvent()
+    publisher = publisher_for(refused_address, stop_event=stop, backoff_max=0.05, retry_limit=3)
+    attempts = 0
+    original = stop.wait
+
+    def wait(timeout: float | None = None) -> bool:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 6:
+            stop.set()
+        return original(timeout)
+
+    stop.wait = wait  # type: ignore[method-assign]
+    assert publisher.publish(b"[" + SPAN_A + b"]", 1) is False
+    assert stop.waits == [0.01, 0.02, 0.04, 0.05, 0.05, 0.05]
+
+
+@pytest.mark.integration
+def test_publisher_logs_an_error_at_the_retry_limit_and_keeps_going(
+    collector: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """After retry_limit failures an error is logged, but the batch is still retried."""
+    server = collector(script=[(502, b"")] * 3, default=(200, b""))
+    publisher = publisher_for(server.address, retry_limit=2, stop_event=RecordingEvent())
+    assert publisher.publish(b"[" + SPAN_A + b"]", 1) is True
+    assert len(server.requests) == 4
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [
+        f"Posting 1 span(s) to http://{server.address}/api/v1/spans has failed 2 times; still "
+        "retrying. Meanwhile spans wait in the queue, and applications drop new spans once it "
+        "is full."
+    ]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("status", [408, 429])
+def test_publisher_retries_throttling_answers(collector: Callable[..., Any], status: int) -> None:
+    """408 and 429 are transient: they are retried, unlike other 4xx answers."""
+    server = collector(script=[(status, b"slow down")], default=(202, b""))
+    assert publisher_for(server.address).publish(b"[" + SPAN_A + b"]", 1) is True
+    assert len(server.requests) == 2
+
+
+@pytest.mark.integration
+def test_publisher_drops_a_batch_the_collector_refuses(
+    collector: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 400 can never succeed: the batch is dropped at once and the response body logged."""
+    server = collector(default=(400, b"span 2 has no name"))
+    assert publisher_for(server.address).publish(b"[" + SPAN_A + b"]", 1) is False
+    assert len(server.requests) == 1
+    (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert error == (
+        f"Collector http://{server.address}/api/v1/spans refused a batch of 1 span(s) with 400; "
+        "dropping it. Response: span 2 has no name"
+    )
+
+
+@pytest.mark.integration
+def test_publisher_gives_up_retrying_when_stopping(collector: Callable[..., Any]) -> None:
+    """With the stop event set, a failing batch gets one attempt and is abandoned."""
+    server = collector(default=(503, b""))
+    stop = threading.Event()
+    stop.set()
+    assert publisher_for(server.address, stop_event=stop).publish(b"[]", 0) is False
+    assert len(server.requests) == 1
+
+
+@pytest.mark.integration
+def test_publisher_reports_metrics(collector: Callable[..., Any]) -> None:
+    """Attempts are timed as post; failures count error.http; delivered spans count sent."""
+    server = collector(script=[(503, b"")], default=(202, b""))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as statsd:
+        statsd.bind(("127.0.0.1", 0))
+        statsd.settimeout(WATCHDOG)
+        metrics = metrics_client_from_config(
+            {
+                "metrics.namespace": "tp",
+                "metrics.endpoint": f"127.0.0.1:{statsd.getsockname()[1]}",
+            }
+        )
+        publisher = publisher_for(server.address, metrics=metrics)
+        assert publisher.publish(b"[" + SPAN_A + b"," + SPAN_B + b"]", 2) is True
+        lines = [statsd.recv(65535).decode() for _ in range(4)]
+    assert [line for line in lines if "|c" in line] == ["tp.error.http:1|c", "tp.sent:2|c"]
+    timers = [line for line in lines if line.endswith("|ms")]
+    assert len(timers) == 2
+    assert all(line.startswith("tp.post:") for line in timers)
+
+
+# --- reading the queue ------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_spans_flow_from_the_queue_to_the_collector(
+    collector: Callable[..., Any],
+    trace_queue: Callable[..., MessageQueue],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Spans put on the queue by apps arrive at the collector as one JSON array, in order.
+
+    A message that is not a JSON object is dropped with a warning.
+    """
+    server = collector()
+    queue = trace_queue()
+    queue.put(SPAN_A)
+    queue.put(b"not json")
+    queue.put(SPAN_B)
+    stop = threading.Event()
+    publisher = publisher_for(server.address, stop_event=stop)
+    batch = SpanBatch(max_size=MAX_BATCH_SIZE_DEFAULT, max_age=0.3)
+    loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
+    loop.start()
+    try:
+        (received,) = server.wait_for_requests(1)
+    finally:
+        stop.set()
+        loop.join(WATCHDOG)
+    assert not loop.is_alive()
+    assert received.body == (
+        b'[{"traceId":1,"name":"a","id":1,"parentId":0},{"traceId":1,"name":"b","id":2,"parentId":1}]'
+    )
+    assert any("not a JSON object" in r.getMessage() for r in caplog.records if r.name == LOGGER)
+
+
+@pytest.mark.integration
+def test_a_full_batch_is_posted_before_the_next_span(
+    collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue]
+) -> None:
+    """When the next span does not fit, the batch is posted and a new one started with it."""
+    server = collector()
+    queue = trace_queue()
+    for message in (SPAN_A, SPAN_B, SPAN_A):
+        queue.put(message)
+    stop = threading.Event()
+    publisher = publisher_for(server.address, stop_event=stop)
+    batch = SpanBatch(max_size=2 + len(SPAN_A) + 1 + len(SPAN_B), max_age=0.3)
+    loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
+    loop.start()
+    try:
+        received = server.wait_for_requests(2)
+    finally:
+        stop.set()
+        loop.join(WATCHDOG)
+    assert [r.body for r in received] == [
+        b"[" + SPAN_A + b"," + SPAN_B + b"]",
+        b"[" + SPAN_A + b"]",
+    ]
+
+
+@pytest.mark.integration
+def test_remaining_spans_get_a_last_attempt_on_stop(
+    collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue]
+) -> None:
+    """Stopping posts the spans already gathered, without waiting for the batch's age."""
+    server = collector()
+    queue = trace_queue()
+    queue.put(SPAN_A)
+    stop = threading.Event()
+    publisher = publisher_for(server.address, stop_event=stop)
+    batch = SpanBatch(max_size=1000, max_age=60.0)
+
+    def stop_once_read() -> None:
+        while queue.current_messages and not stop.wait(0.01):
+            pass
+        stop.set()
+
+    stopper = threading.Thread(target=stop_once_read)
+    stopper.start()
+    publish_from_queue(queue, publisher, batch, stop)
+    stopper.join(WATCHDOG)
+    assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"]"]
+
+
+# --- configuration and the command line ----------------------------------------------------------
+
+
+def test_publisher_config_defaults() -> None:
+    """Only zipkin_api_url is required: 3 s timeout, 500 KiB batches, retry limit 10."""
+    cfg = parse_publisher_config({"zipkin_api_url": "http://zipkin:9411/api/v1"})
+    assert (cfg.zipkin_api_url, cfg.post_timeout, cfg.max_batch_size, cfg.retry_limit) == (
+        "http://zipkin:9411/api/v1",
+        3.0,
+        512000,
+        10,
+    )
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("5 seconds", 5.0), ("2.5", 2.5)])
+def test_post_timeout_accepts_timespans_and_seconds(text: str, seconds: float) -> None:
+    """post_timeout is a Timespan or a number of seconds."""
+    cfg = parse_publisher_config({"zipkin_api_url": "https://z/api/v1", "post_timeout": text})
+    assert cfg.post_timeout == seconds
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({}, "zipkin_api_url"),
+        ({"zipkin_api_url": "zipkin:9411"}, "zipkin_api_url"),
+        ({"zipkin_api_url": "/var/run/zipkin"}, "zipkin_api_url"),
+        ({"zipkin_api_url": "http://z", "max_batch_size": "1000"}, "max_batch_size"),
+        ({"zipkin_api_url": "http://z", "post_timeout": "0"}, "post_timeout"),
+        ({"zipkin_api_url": "http://z", "retry_limit": "0"}, "retry_limit"),
+    ],
+)
+def test_bad_publisher_config_names_the_key(raw: dict[str, str], key: str) -> None:
+    """A missing or bad value is a ConfigurationError naming its key."""
+    with pytest.raises(ConfigurationError, match=f"^{key}: "):
+        parse_publisher_config(raw)
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.ini"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.integration
+def test_sidecar_command_publishes_and_stops_on_sigterm(
+    collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue], tmp_path: Path
+) -> None:
+    """The sidecar reads /traces-<queue>, posts to <zipkin_api_url>/spans, exits 0 on SIGTERM."""
+    server = collector()
+    queue = trace_queue()
+    queue_name = queue.name.removeprefix("/traces-")
+    config_path = write_config(
+        tmp_path,
+        f"[trace-publisher:{queue_name}]\nzipkin_api_url = http://{server.address}/api/v1/\n",
+    )
+    recorder = SidecarRecorder(queue_name)
+    recorder.send(ZipkinSpan(5, "from-app", 6, 0, 100, 2, (), [], ZipkinEndpoint("app", "::")))
+    sidecar = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "baseplate.diagnostics.tracing.publisher",
+            str(config_path),
+            "--queue-name",
+            queue_name,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        (received,) = server.wait_for_requests(1)
+    finally:
+        sidecar.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = sidecar.communicate(timeout=WATCHDOG)
+        except subprocess.TimeoutExpired:
+            sidecar.kill()
+            raise
+    assert sidecar.returncode == 0, stderr
+    assert received.path == "/api/v1/spans"
+    assert received.body == (
+        b'[{"traceId":5,"name":"from-app","id":6,"timestamp":100,"duration":2,'
+        b'"annotations":[],"binaryAnnotations":[],"parentId":0}]'
+    )
+    assert received.headers["user-agent"] == "baseplate-trace-publisher/0.1.0"
+    assert received.headers["content-type"] == "application/json"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("config_text", "expected"),
+    [
+        ("[app:main]\n", b"no [trace-publisher:main] section in"),
+        ("[trace-publisher:main]\nzipkin_api_url = zipkin:9411\n", b"zipkin_api_url: expected"),
+    ],
+)
+def test_sidecar_command_explains_bad_configuration(
+    tmp_path: Path, config_text: str, expected: bytes
+) -> None:
+    """A missing section or a bad value stops the sidecar at startup with status 1."""
+    config_path = write_config(tmp_path, config_text)
+    result = subprocess.run(
+        [sys.executable, "-m", "baseplate.diagnostics.tracing.publisher", str(config_path)],
+        capture_output=True,
+        timeout=WATCHDOG,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert expected in result.stderr

@@ -1,0 +1,238 @@
+"""Tests of RemoteRecorder against a real HTTP collector and dead endpoints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from baseplate.core import Baseplate, RequestContext
+from baseplate.diagnostics.tracing import (
+    RemoteRecorder,
+    TracingClient,
+    ZipkinEndpoint,
+    ZipkinSpan,
+)
+
+Watchdog = Callable[[Callable[[], Any]], Any]
+WATCHDOG = 20.0
+LOGGER = "baseplate.diagnostics.tracing"
+
+
+ENDPOINT = ZipkinEndpoint("svc", "10.0.0.1")
+
+
+def span(number: int) -> ZipkinSpan:
+    return ZipkinSpan(7, f"span-{number}", number, 0, 1000, 10, (), [], ENDPOINT)
+
+
+def recorder_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("baseplate-trace-recorder-")]
+
+
+def request_through(recorder: RemoteRecorder) -> None:
+    baseplate = Baseplate()
+    baseplate.configure_tracing(TracingClient("svc", 1.0, recorder))
+    server = baseplate.make_server_span(RequestContext(), "handler")
+    with server, server.make_child("call"):
+        pass
+
+
+@pytest.mark.integration
+def test_spans_are_posted_as_a_json_array(collector: Callable[..., Any]) -> None:
+    """Spans are POSTed as one JSON array to /api/v1/spans with Content-Type application/json."""
+    server = collector()
+    recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
+    try:
+        recorder.send(span(1))
+        recorder.send(span(2))
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    (received,) = server.requests
+    assert (received.method, received.path) == ("POST", "/api/v1/spans")
+    assert received.headers["content-type"] == "application/json"
+    assert received.body == (
+        b'[{"traceId":7,"name":"span-1","id":1,"timestamp":1000,"duration":10,'
+        b'"annotations":[],"binaryAnnotations":[],"parentId":0},'
+        b'{"traceId":7,"name":"span-2","id":2,"timestamp":1000,"duration":10,'
+        b'"annotations":[],"binaryAnnotations":[],"parentId":0}]'
+    )
+    assert recorder.sent == 2
+
+
+@pytest.mark.integration
+def test_a_traced_request_reaches_the_collector(collector: Callable[..., Any]) -> None:
+    """A request's server and child spans reach the collector through the worker."""
+    server = collector()
+    recorder = RemoteRecorder(server.address, num_workers=2, batch_interval=0.05)
+    try:
+        request_through(recorder)
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    names = sorted(s["name"] for r in server.requests for s in json.loads(r.body))
+    assert names == ["call", "handler"]
+
+
+@pytest.mark.integration
+def test_batches_hold_at_most_100_spans(collector: Callable[..., Any]) -> None:
+    """Each POST carries at most 100 spans; together they carry every span once."""
+    server = collector()
+    recorder = RemoteRecorder(server.address, num_workers=2, batch_interval=0.05)
+    try:
+        for number in range(250):
+            recorder.send(span(number))
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    batches = [json.loads(r.body) for r in server.requests]
+    assert max(len(batch) for batch in batches) <= 100
+    assert sorted(s["id"] for batch in batches for s in batch) == list(range(250))
+
+
+def test_workers_start_lazily() -> None:
+    """Making a recorder starts no thread; the first span starts num_workers of them."""
+    before = set(recorder_threads())
+    recorder = RemoteRecorder("127.0.0.1:9", num_workers=3, post_timeout=0.2)
+    assert set(recorder_threads()) == before
+    try:
+        recorder.send(span(1))
+        assert len(set(recorder_threads()) - before) == 3
+    finally:
+        recorder.shutdown(WATCHDOG)
+
+
+@pytest.mark.integration
+def test_refused_endpoint_does_not_affect_requests(
+    refused_address: str, watchdog: Watchdog, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With nothing listening, requests finish normally; the spans are counted as failed."""
+    recorder = RemoteRecorder(refused_address, num_workers=1, batch_interval=0.01)
+    try:
+        watchdog(lambda: request_through(recorder))
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    assert (recorder.failed, recorder.sent, recorder.dropped) == (2, 0, 0)
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any(
+        m.startswith(f"Could not send 2 span(s) to http://{refused_address}") for m in messages
+    )
+
+
+@pytest.mark.integration
+def test_blackholed_endpoint_does_not_block_requests(
+    blackhole_address: str, watchdog: Watchdog, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A collector that never answers fills the bounded queue; further spans are dropped.
+
+    The request path never waits for the worker stuck in its POST.
+    """
+    recorder = RemoteRecorder(
+        blackhole_address,
+        num_workers=1,
+        max_queue_size=3,
+        batch_interval=0.01,
+        post_timeout=1.0,
+    )
+    try:
+        recorder.send(span(0))
+        deadline = time.monotonic() + WATCHDOG
+        while recorder.queued and time.monotonic() < deadline:  # the worker takes span 0
+            time.sleep(0.01)
+        assert recorder.queued == 0
+        for _ in range(3):
+            watchdog(lambda: request_through(recorder))  # 6 spans for 3 free places
+        assert (recorder.queued, recorder.dropped) == (3, 3)
+        assert recorder.flush(0.05) is False
+    finally:
+        recorder.shutdown(0.05)
+    warnings = [
+        r.getMessage() for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING
+    ]
+    assert any(w.startswith("Trace span queue is full (3 spans waiting") for w in warnings)
+
+
+@pytest.mark.integration
+def test_collector_errors_are_logged_with_the_response(
+    collector: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A non-2xx answer loses the batch (no retries here) and logs the status and body."""
+    server = collector(default=(500, b"collector exploded"))
+    recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.01)
+    try:
+        recorder.send(span(1))
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    assert (recorder.failed, len(server.requests)) == (1, 1)
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any("answered 500 to 1 span(s): collector exploded" in m for m in messages)
+
+
+@pytest.mark.integration
+def test_shutdown_delivers_queued_spans_then_refuses_more(collector: Callable[..., Any]) -> None:
+    """shutdown sends what is queued, stops the workers, and later spans are dropped."""
+    server = collector()
+    threads_before = set(recorder_threads())
+    recorder = RemoteRecorder(server.address, num_workers=2, batch_interval=5.0)
+    for number in range(5):
+        recorder.send(span(number))
+    assert recorder.shutdown(WATCHDOG) is True
+    assert sorted(s["id"] for r in server.requests for s in json.loads(r.body)) == list(range(5))
+    assert set(recorder_threads()) <= threads_before
+    recorder.send(span(99))
+    assert recorder.dropped == 1
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_forked_child_starts_its_own_workers(collector: Callable[..., Any]) -> None:
+    """A child forked after the workers started gets fresh workers and an empty queue."""
+    server = collector()
+    recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.01)
+    try:
+        recorder.send(span(1))
+        assert recorder.flush(WATCHDOG) is True
+        pid = os.fork()
+        if pid == 0:  # the child: never return into pytest
+            status = 1
+            try:
+                recorder.send(span(2))
+                status = 0 if recorder.flush(WATCHDOG) and recorder.sent == 2 else 2
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        recorder.shutdown(WATCHDOG)
+    assert [json.loads(r.body)[0]["id"] for r in server.requests] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"num_workers": 0}, "num_workers must be a positive int, got 0"),
+        ({"max_queue_size": -5}, "max_queue_size must be a positive int, got -5"),
+        ({"batch_interval": 0}, "batch_interval must be a positive number, got 0"),
+        ({"post_timeout": "1"}, "post_timeout must be a positive number, got '1'"),
+    ],
+)
+def test_bad_arguments_are_rejected(kwargs: dict[str, Any], message: str) -> None:
+    """Sizes and intervals must be positive numbers."""
+    with pytest.raises(ValueError, match=message):
+        RemoteRecorder("localhost:9411", **kwargs)
+
+
+@pytest.mark.parametrize("endpoint", ["localhost", "/run/zipkin.sock", ":9411"])
+def test_bad_endpoints_are_rejected(endpoint: str) -> None:
+    """The endpoint must be host:port."""
+    with pytest.raises(ValueError, match="must be host:port"):
+        RemoteRecorder(endpoint)
