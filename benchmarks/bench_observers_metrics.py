@@ -57,6 +57,10 @@ def main() -> None:
     plain = Baseplate()
     with_udp = Baseplate()
     with_udp.configure_metrics(make_client("myservice", Endpoint(f"127.0.0.1:{port}")))
+    with_buffered = Baseplate()
+    with_buffered.configure_metrics(
+        make_client("myservice", Endpoint(f"127.0.0.1:{port}"), flush_interval=0.1)
+    )
     with_discard = Baseplate()
     with_discard.configure_metrics(make_client("myservice", None))
 
@@ -70,7 +74,8 @@ def main() -> None:
 
     cases: dict[str, Callable[[], None]] = {
         "(a) no observers": request_lifecycle(plain),
-        "(b) metrics observer, UDP loopback": request_lifecycle(with_udp),
+        "(b) metrics observer, UDP sent per request": request_lifecycle(with_udp),
+        "(c) metrics observer, background flusher": request_lifecycle(with_buffered),
         "    metrics observer, discarding client": request_lifecycle(with_discard),
         "    bare UDP send of the same payload": lambda: raw.send(payload) and None,
     }

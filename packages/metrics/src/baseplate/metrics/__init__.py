@@ -38,6 +38,7 @@ rather than dropped, and sending never raises: network problems are logged on th
 
 from __future__ import annotations
 
+from ._buffered import BufferedTransport
 from ._client import Batch, Client, make_client
 from ._config import metrics_client_from_config
 from ._metrics import BatchCounter, Counter, Gauge, Histogram, Timer
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_MAX_PACKET_SIZE",
     "Batch",
     "BatchCounter",
+    "BufferedTransport",
     "Client",
     "Counter",
     "DatagramTransport",

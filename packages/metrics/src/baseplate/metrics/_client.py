@@ -7,6 +7,7 @@ from types import TracebackType
 
 from baseplate.config import EndpointConfiguration
 
+from ._buffered import BufferedTransport
 from ._metrics import BatchCounter, Counter, Gauge, Histogram, Timer, check_namespace, metric_name
 from ._transport import (
     DEFAULT_MAX_PACKET_SIZE,
@@ -206,6 +207,7 @@ def make_client(
     endpoint: EndpointConfiguration | None,
     *,
     max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
+    flush_interval: float | None = None,
 ) -> Client:
     """Return a configured client.
 
@@ -215,13 +217,17 @@ def make_client(
             path), or ``None`` for a client that discards all metrics.
         max_packet_size: The largest datagram to send, in bytes; larger batches are split.
             See :class:`DatagramTransport`.
+        flush_interval: ``None`` (the default) sends each batch when it is flushed, as the
+            original did. A number of seconds instead queues payloads and sends them,
+            coalesced, from a background worker at that interval, taking the socket off the
+            request path (see :class:`BufferedTransport`).
 
     Returns:
         A client.
 
     Raises:
-        ValueError: if ``namespace`` or ``max_packet_size`` is not acceptable, or the
-            endpoint is not a UDP or UNIX socket address.
+        ValueError: if ``namespace``, ``max_packet_size`` or ``flush_interval`` is not
+            acceptable, or the endpoint is not a UDP or UNIX socket address.
 
     .. seealso:: :func:`metrics_client_from_config`.
 
@@ -233,5 +239,9 @@ def make_client(
         check_max_packet_size(max_packet_size, socket.AF_UNIX)
         transport = NullTransport()
     else:
-        transport = DatagramTransport(endpoint, max_packet_size)
+        datagrams = DatagramTransport(endpoint, max_packet_size)
+        if flush_interval is None:
+            transport = datagrams
+        else:
+            transport = BufferedTransport(datagrams, flush_interval)
     return Client(transport, namespace)

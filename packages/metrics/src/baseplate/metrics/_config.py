@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import socket
 
 from baseplate import config
@@ -9,6 +10,9 @@ from baseplate import config
 from ._client import Client, make_client
 from ._metrics import check_namespace
 from ._transport import DEFAULT_MAX_PACKET_SIZE, check_max_packet_size
+
+#: How often :func:`metrics_client_from_config`'s clients send, unless configured.
+DEFAULT_FLUSH_INTERVAL = datetime.timedelta(milliseconds=100)
 
 
 def _namespace(text: str) -> str:
@@ -28,6 +32,7 @@ _SPEC = {
         "namespace": _namespace,
         "endpoint": config.Optional(config.Endpoint),
         "max_packet_size": config.Optional(_packet_size, default=DEFAULT_MAX_PACKET_SIZE),
+        "flush_interval": config.Optional(config.Timespan, default=DEFAULT_FLUSH_INTERVAL),
     }
 }
 
@@ -47,6 +52,11 @@ def metrics_client_from_config(raw_config: config.RawConfig) -> Client:
         The largest datagram to send, in bytes; larger batches are split at line boundaries.
         Defaults to 65,507, which suits statsd on the same host; use 1,432 when statsd is
         across a real network. See :class:`~baseplate.metrics.DatagramTransport`.
+    ``metrics.flush_interval`` (optional)
+        How often a background worker sends the metrics requests have recorded, coalesced
+        into as few datagrams as fit (a :class:`~baseplate.metrics.BufferedTransport`), so no
+        request waits on a socket. Defaults to 100 milliseconds; ``0 seconds`` sends each
+        batch from the request itself when it is flushed, as the original framework did.
 
     Example configuration:
 
@@ -74,4 +84,10 @@ def metrics_client_from_config(raw_config: config.RawConfig) -> Client:
             check_max_packet_size(max_packet_size, endpoint.family)
         except ValueError as exc:
             raise config.ConfigurationError("metrics.max_packet_size", exc) from None
-    return make_client(parsed.namespace, endpoint, max_packet_size=max_packet_size)
+    interval = parsed.flush_interval.total_seconds()
+    return make_client(
+        parsed.namespace,
+        endpoint,
+        max_packet_size=max_packet_size,
+        flush_interval=interval if interval > 0 else None,
+    )
