@@ -137,11 +137,14 @@ def main() -> None:
         from baseplate.config import Endpoint
         from baseplate.metrics import make_client
 
+        endpoint = Endpoint(f"127.0.0.1:{sink.getsockname()[1]}")
         full = traced(EncodingRecorder(), logging=True)
-        full.configure_metrics(
-            make_client("myservice", Endpoint(f"127.0.0.1:{sink.getsockname()[1]}"))
-        )
-        cases["tracing 100% + logging + metrics (UDP)"] = request_lifecycle(full)
+        full.configure_metrics(make_client("myservice", endpoint))
+        cases["tracing 100% + logging + metrics (UDP per request)"] = request_lifecycle(full)
+        # What metrics_client_from_config builds by default: a background flusher.
+        flushed = traced(EncodingRecorder(), logging=True)
+        flushed.configure_metrics(make_client("myservice", endpoint, flush_interval=0.1))
+        cases["tracing 100% + logging + metrics (flusher)"] = request_lifecycle(flushed)
     else:
         print("(baseplate-metrics is not installed: the metrics case is skipped)")
 
