@@ -111,5 +111,6 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run the benchmarks in benchmarks/ (not part of the test gate)."""
     _sync(session, "pkg-suite", "bench", "test")
+    session.run("bash", "tools/install-bench-deps.sh", external=True)
     for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)

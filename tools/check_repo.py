@@ -153,7 +153,10 @@ def main() -> int:
             requirement = pins.get(f"baseplate-{short}")
             if requirement is None:
                 problems.append(f"packages/suite: does not offer baseplate-{short}")
-            elif requirement.replace(" ", "") != f"baseplate-{short}=={version}":
+            elif (
+                re.sub(r"\[.*\]", "", requirement.replace(" ", ""))
+                != f"baseplate-{short}=={version}"
+            ):
                 problems.append(f"packages/suite: pins {requirement!r}, expected =={version}")
         wanted_all = sorted(name for name in extras if name != "all")
         have_all = extras.get("all", [])

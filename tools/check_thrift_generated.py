@@ -19,6 +19,7 @@ CODEGEN = ROOT / "tools" / "thrift-codegen.sh"
 GENERATED_DIRS = (
     "packages/thrift/src/baseplate/thrift",
     "packages/thrift/tests/baseplate_thrift_testgen",
+    "examples/thrift_service/example_thrift",
 )
 
 

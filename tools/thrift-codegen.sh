@@ -35,7 +35,7 @@ generate() {
     local work
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' RETURN
-    thrift -strict -gen py:slots -out "$work" "$idl"
+    thrift -strict -gen py:slots -I "$repo/packages/thrift/src/baseplate/thrift" -out "$work" "$idl"
     local gen_dir="$work/${package//./\/}"
     if [ ! -f "$gen_dir/__init__.py" ]; then
         echo "thrift-codegen: $idl did not generate the Python package $package" >&2
@@ -51,3 +51,5 @@ generate "$repo/$thrift_pkg/src/baseplate/thrift/baseplate.thrift" \
     baseplate.thrift "$out_root/$thrift_pkg/src/baseplate/thrift"
 generate "$repo/$thrift_pkg/tests/testservice.thrift" \
     baseplate_thrift_testgen "$out_root/$thrift_pkg/tests/baseplate_thrift_testgen"
+generate "$repo/examples/thrift_service/example.thrift" \
+    examples.thrift_service.example_thrift "$out_root/examples/thrift_service/example_thrift"

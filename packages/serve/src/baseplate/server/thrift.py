@@ -1,0 +1,213 @@
+"""The gevent Thrift server: ``factory = baseplate.server.thrift``.
+
+The application factory must return a Thrift processor (an object with
+``process(iprot, oprot)``), normally one wrapped by
+``baseplate.integration.thrift.baseplateify_processor``. Clients may speak the THeader
+protocol (which carries trace headers), or plain framed or unframed binary. Configuration
+keys of the ``[server:NAME]`` section:
+
+``max_concurrency``
+    The most connections handled at once (optional; unlimited by default).
+``stop_timeout``
+    How long in-flight requests get to finish on shutdown, as a span of time
+    (``30 seconds``) or a number of seconds (default 0: stop at once).
+
+Example:
+
+.. code-block:: ini
+
+    [server:main]
+    factory = baseplate.server.thrift
+    stop_timeout = 10 seconds
+
+This module needs the ``thrift`` extra: ``pip install baseplate-serve[thrift]``.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from gevent.pool import Pool
+from gevent.server import StreamServer
+from thrift.transport.TTransport import TTransportException
+
+from baseplate.integration.thrift import server_protocol_factory
+from baseplate.server._connections import (
+    ConnectionTracker,
+    set_no_delay,
+    stop_gracefully,
+    yield_to_other_connections,
+)
+from baseplate.server._server_config import parse_common
+
+__all__ = ["BaseplateThriftServer", "make_server"]
+
+logger = logging.getLogger(__name__)
+
+_RECV_SIZE = 65536
+
+
+class _ConnectionTransport:
+    """A buffered Thrift transport over one accepted (gevent) socket.
+
+    It owns its read buffer, so the server can tell whether a request is already waiting
+    before it blocks for the next one. It has the methods of Thrift's ``TTransportBase`` that
+    the header transport wrapped around it uses.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._rbuf = b""
+        self._wbuf: list[bytes] = []
+        self._open = True
+
+    def isOpen(self) -> bool:
+        return self._open
+
+    def open(self) -> None:
+        raise TTransportException(TTransportException.ALREADY_OPEN, "accepted connection")
+
+    def close(self) -> None:
+        self._open = False
+        self._sock.close()
+
+    @property
+    def has_buffered_input(self) -> bool:
+        return bool(self._rbuf)
+
+    def fill(self) -> bool:
+        """Wait for more input; ``False`` at the end of the connection."""
+        try:
+            data = self._sock.recv(_RECV_SIZE)
+        except OSError as exc:
+            if exc.errno in (errno.ECONNRESET, errno.ENOTCONN, errno.EBADF):
+                return False
+            raise
+        self._rbuf += data
+        return bool(data)
+
+    def read(self, sz: int) -> bytes:
+        if not self._rbuf and not self.fill():
+            raise TTransportException(TTransportException.END_OF_FILE, "connection closed")
+        chunk, self._rbuf = self._rbuf[:sz], self._rbuf[sz:]
+        return chunk
+
+    def readAll(self, sz: int) -> bytes:
+        if len(self._rbuf) >= sz:
+            chunk, self._rbuf = self._rbuf[:sz], self._rbuf[sz:]
+            return chunk
+        parts = []
+        remaining = sz
+        while remaining:
+            chunk = self.read(remaining)
+            parts.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(parts)
+
+    def write(self, buf: bytes) -> None:
+        self._wbuf.append(buf)
+
+    def flush(self) -> None:
+        if self._wbuf:
+            data = b"".join(self._wbuf)
+            self._wbuf.clear()
+            self._sock.sendall(data)
+
+
+class BaseplateThriftServer(StreamServer):
+    """A gevent stream server that runs a Thrift processor on each connection.
+
+    Each connection handles one request after another until the client disconnects. Use
+    :func:`make_server` to build one from configuration.
+
+    Args:
+        listener: The bound, listening socket.
+        processor: The Thrift processor.
+        max_concurrency: The most connections handled at once; ``None`` for no limit.
+        stop_timeout: Seconds that in-flight requests get to finish in :meth:`stop`.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self,
+        listener: Any,
+        processor: Any,
+        *,
+        max_concurrency: int | None = None,
+        stop_timeout: float = 0.0,
+    ) -> None:
+        super().__init__(listener, spawn=Pool(max_concurrency))
+        self.processor = processor
+        self.protocol_factory = server_protocol_factory()
+        self.stop_timeout = stop_timeout
+        self.tracker = ConnectionTracker()
+
+    @property
+    def active_requests(self) -> int:
+        """The number of requests being handled right now."""
+        return self.tracker.active_requests
+
+    def handle(self, sock: Any, address: Any) -> None:
+        """Serve one connection (called by gevent in the connection's greenlet)."""
+        set_no_delay(sock)
+        tracker = self.tracker
+        transport = _ConnectionTransport(sock)
+        protocol = self.protocol_factory.getProtocol(transport)
+        process = self.processor.process
+        first = True
+        try:
+            while True:
+                if not transport.has_buffered_input:
+                    if not first:
+                        yield_to_other_connections()
+                    first = False
+                    if tracker.closing:
+                        break
+                    tracker.idle.add(sock)
+                    try:
+                        more = transport.fill()
+                    finally:
+                        tracker.idle.discard(sock)
+                    if not more:
+                        break
+                tracker.active_requests += 1
+                try:
+                    process(protocol, protocol)
+                finally:
+                    tracker.active_requests -= 1
+        except (TTransportException, EOFError, OSError) as exc:
+            logger.debug("Thrift connection from %s ended: %s", address, exc)
+        except Exception:
+            logger.exception("Unexpected error on the Thrift connection from %s", address)
+        finally:
+            transport.close()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop accepting, close idle connections and let in-flight requests finish.
+
+        Args:
+            timeout: Seconds to wait for in-flight requests before killing them; the
+                configured ``stop_timeout`` when ``None``.
+        """
+        stop_gracefully(self, self.tracker, self.stop_timeout if timeout is None else timeout)
+
+
+def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> BaseplateThriftServer:
+    """Make a gevent Thrift server for the processor ``app`` from the ``[server:NAME]`` section.
+
+    Raises:
+        baseplate.config.ConfigurationError: a key has a bad value.
+
+    .. versionadded:: 0.1.0
+    """
+    common = parse_common(server_config)
+    return BaseplateThriftServer(
+        listener,
+        app,
+        max_concurrency=common.max_concurrency,
+        stop_timeout=common.stop_timeout,
+    )

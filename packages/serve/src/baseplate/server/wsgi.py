@@ -1,0 +1,195 @@
+"""The gevent WSGI server: ``factory = baseplate.server.wsgi``.
+
+The application factory must return a WSGI callable. Configuration keys of the
+``[server:NAME]`` section:
+
+``max_concurrency``
+    The most connections handled at once (optional; unlimited by default).
+``stop_timeout``
+    How long in-flight requests get to finish on shutdown, as a span of time
+    (``30 seconds``) or a number of seconds (default 0: stop at once).
+``handler``
+    The dotted name of a :class:`gevent.pywsgi.WSGIHandler` subclass to handle connections
+    (optional), e.g. ``my_service.http.CustomHandler``.
+
+Example:
+
+.. code-block:: ini
+
+    [server:main]
+    factory = baseplate.server.wsgi
+    stop_timeout = 10 seconds
+    drain_time = 5 seconds
+
+Each accepted TCP connection has ``TCP_NODELAY`` set. On a graceful stop the listener is
+closed, connections waiting for their next request are closed at once, and connections in the
+middle of a request answer it with ``Connection: close``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from gevent.pool import Pool
+from gevent.pywsgi import LoggingLogAdapter, WSGIHandler, WSGIServer
+
+from baseplate import config
+from baseplate.server._connections import (
+    ConnectionTracker,
+    set_no_delay,
+    stop_gracefully,
+    yield_to_other_connections,
+)
+from baseplate.server._errors import FactoryError
+from baseplate.server._loader import load_object
+from baseplate.server._server_config import parse_common
+
+__all__ = ["BaseplateWSGIServer", "make_server"]
+
+logger = logging.getLogger(__name__)
+access_logger = logging.getLogger(f"{__name__}.access")
+
+
+class _BaseplateHandlerMixin:
+    """Put in front of the configured handler class to track requests and keep it fair."""
+
+    server: BaseplateWSGIServer
+    socket: Any
+    close_connection: bool
+    _baseplate_requests_seen = 0
+
+    def read_requestline(self) -> str:
+        tracker = self.server.tracker
+        if self._baseplate_requests_seen:
+            yield_to_other_connections()
+        self._baseplate_requests_seen += 1
+        if tracker.closing:
+            return ""  # ends the connection
+        sock = self.socket
+        tracker.idle.add(sock)
+        try:
+            line: str = super().read_requestline()  # type: ignore[misc]
+        finally:
+            tracker.idle.discard(sock)
+        return line
+
+    def handle_one_response(self) -> None:
+        tracker = self.server.tracker
+        tracker.active_requests += 1
+        try:
+            super().handle_one_response()  # type: ignore[misc]
+        finally:
+            tracker.active_requests -= 1
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Any:
+        if self.server.tracker.closing and not self.close_connection:
+            # Tell the client this connection ends with the response.
+            self.close_connection = True
+            if not any(name.lower() == "connection" for name, _ in headers):
+                headers = [*headers, ("Connection", "close")]
+        return super().start_response(status, headers, exc_info)  # type: ignore[misc]
+
+    def log_request(self) -> None:
+        # Formatting the access-log line is not free: only do it when someone will see it.
+        if access_logger.isEnabledFor(logging.DEBUG):
+            super().log_request()  # type: ignore[misc]
+
+
+def _with_tracking(handler_class: type[WSGIHandler]) -> type[WSGIHandler]:
+    name = f"Baseplate{handler_class.__name__}"
+    tracked: type[WSGIHandler] = type(name, (_BaseplateHandlerMixin, handler_class), {})
+    return tracked
+
+
+class BaseplateWSGIServer(WSGIServer):
+    """A :class:`gevent.pywsgi.WSGIServer` that stops gracefully and counts requests.
+
+    Use :func:`make_server` to build one from configuration.
+
+    Args:
+        listener: The bound, listening socket.
+        application: The WSGI application.
+        max_concurrency: The most connections handled at once; ``None`` for no limit.
+        stop_timeout: Seconds that in-flight requests get to finish in :meth:`stop`.
+        handler_class: The :class:`~gevent.pywsgi.WSGIHandler` subclass to use.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self,
+        listener: Any,
+        application: Any,
+        *,
+        max_concurrency: int | None = None,
+        stop_timeout: float = 0.0,
+        handler_class: type[WSGIHandler] = WSGIHandler,
+    ) -> None:
+        super().__init__(
+            listener,
+            application,
+            spawn=Pool(max_concurrency),
+            log=LoggingLogAdapter(access_logger, logging.DEBUG),
+            error_log=LoggingLogAdapter(logger, logging.ERROR),
+            handler_class=_with_tracking(handler_class),
+        )
+        self.stop_timeout = stop_timeout
+        self.tracker = ConnectionTracker()
+
+    @property
+    def active_requests(self) -> int:
+        """The number of requests being handled right now."""
+        return self.tracker.active_requests
+
+    def handle(self, sock: Any, address: Any) -> None:
+        """Handle one connection (called by gevent in the connection's greenlet)."""
+        set_no_delay(sock)
+        super().handle(sock, address)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop accepting, close idle connections and let in-flight requests finish.
+
+        Args:
+            timeout: Seconds to wait for in-flight requests before killing them; the
+                configured ``stop_timeout`` when ``None``.
+        """
+        stop_gracefully(self, self.tracker, self.stop_timeout if timeout is None else timeout)
+
+
+def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> BaseplateWSGIServer:
+    """Make a gevent WSGI server for ``app`` from the ``[server:NAME]`` section.
+
+    Raises:
+        baseplate.config.ConfigurationError: a key has a bad value, or ``handler`` does not
+            name a :class:`gevent.pywsgi.WSGIHandler` subclass.
+
+    .. versionadded:: 0.1.0
+    """
+    common = parse_common(server_config)
+    parsed = config.parse_config(server_config, {"handler": config.Optional(config.String)})
+    handler_class: type[WSGIHandler] = WSGIHandler
+    if parsed.handler:
+        handler_class = _load_handler_class(parsed.handler)
+    return BaseplateWSGIServer(
+        listener,
+        app,
+        max_concurrency=common.max_concurrency,
+        stop_timeout=common.stop_timeout,
+        handler_class=handler_class,
+    )
+
+
+def _load_handler_class(reference: str) -> type[WSGIHandler]:
+    try:
+        loaded = load_object(reference, key="handler")
+    except FactoryError as exc:
+        raise config.ConfigurationError("handler", exc.message) from exc
+    if not (isinstance(loaded, type) and issubclass(loaded, WSGIHandler)):
+        raise config.ConfigurationError(
+            "handler", f"{reference!r} is not a subclass of gevent.pywsgi.WSGIHandler"
+        )
+    return loaded

@@ -1,0 +1,176 @@
+"""Tests for reading the INI file and setting up logging (baseplate.server._config)."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from baseplate.server import (
+    DEFAULT_LOG_FORMAT,
+    ConfigFileError,
+    ServiceConfig,
+    configure_logging,
+    read_config,
+)
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "service.ini"
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+EXAMPLE = """
+    [app:main]
+    factory = my_app.processor:make_processor
+    foo = 3
+    noodles.blah = one, two, three
+    rate = 50%
+
+    [app:other]
+    factory = my_app:other
+
+    [server:main]
+    factory = baseplate.server.thrift
+    stop_timeout = 30
+
+    [tshell]
+    setup = my_service:tshell_setup
+    """
+
+
+def test_reads_the_app_and_server_sections(tmp_path):
+    """The app section, verbatim (keys lower-cased, % literal), and the server section."""
+    path = write(tmp_path, EXAMPLE)
+    config = read_config(path, server_name="main")
+    assert {
+        "factory": "my_app.processor:make_processor",
+        "foo": "3",
+        "noodles.blah": "one, two, three",
+        "rate": "50%",
+    } == config.app
+    assert {"factory": "baseplate.server.thrift", "stop_timeout": "30"} == config.server
+    assert {"setup": "my_service:tshell_setup"} == config.tshell
+    assert ("main", "main") == (config.app_name, config.server_name)
+    assert not config.has_logging_config
+
+
+def test_names_select_sections(tmp_path):
+    """--app-name picks [app:NAME]; without a server name no server section is read."""
+    config = read_config(write(tmp_path, EXAMPLE), app_name="other")
+    assert {"factory": "my_app:other"} == config.app
+    assert config.server is None
+
+
+def test_missing_section_lists_the_sections_found(tmp_path):
+    """A missing section is a ConfigFileError naming it and the sections that exist."""
+    path = write(tmp_path, EXAMPLE)
+    with pytest.raises(
+        ConfigFileError,
+        match=r"no \[server:web\] section \(sections found: "
+        r"\[app:main\], \[app:other\], \[server:main\], \[tshell\]\)",
+    ) as info:
+        read_config(path, server_name="web")
+    assert "server:web" == info.value.section
+    assert path == info.value.path
+
+
+def test_missing_file(tmp_path):
+    """A file that cannot be read is a ConfigFileError with the reason."""
+    path = str(tmp_path / "absent.ini")
+    with pytest.raises(
+        ConfigFileError,
+        match=r"absent\.ini: cannot read the configuration file: No such file or directory",
+    ):
+        read_config(path)
+
+
+def test_invalid_ini(tmp_path):
+    """A file that is not INI is a ConfigFileError."""
+    with pytest.raises(ConfigFileError, match="not a valid INI file"):
+        read_config(write(tmp_path, "key = value without a section\n"))
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    filters = warnings.filters[:]
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(False)
+    warnings.filters[:] = filters
+
+
+def test_default_logging_format_carries_process_and_thread(restore_logging, capsys):
+    """Without [loggers], records go to stdout as pid:thread:logger:LEVEL:message at INFO."""
+    assert "%(process)s:%(threadName)s:%(name)s:%(levelname)s:%(message)s" == DEFAULT_LOG_FORMAT
+    config = ServiceConfig("x.ini", "main", None, {}, None, None, False)
+    configure_logging(config)
+    logger = logging.getLogger("some.module")
+    logger.debug("hidden")
+    logger.info("shown %d", 1)
+    import os
+    import threading
+
+    expected = f"{os.getpid()}:{threading.current_thread().name}:some.module:INFO:shown 1\n"
+    assert expected == capsys.readouterr().out
+
+
+def test_debug_lowers_the_level(restore_logging, capsys):
+    """--debug logs DEBUG records too."""
+    configure_logging(ServiceConfig("x.ini", "main", None, {}, None, None, False), debug=True)
+    logging.getLogger("some.module").debug("now shown")
+    assert capsys.readouterr().out.endswith(":some.module:DEBUG:now shown\n")
+
+
+def test_loggers_section_uses_file_config(restore_logging, tmp_path):
+    """With a [loggers] section the file configures logging through fileConfig."""
+    log_file = tmp_path / "out.log"
+    path = write(
+        tmp_path,
+        f"""
+        [app:main]
+        factory = x:y
+
+        [loggers]
+        keys = root
+
+        [handlers]
+        keys = file
+
+        [formatters]
+        keys = plain
+
+        [logger_root]
+        level = WARNING
+        handlers = file
+
+        [handler_file]
+        class = FileHandler
+        args = ({str(log_file)!r},)
+        formatter = plain
+
+        [formatter_plain]
+        format = custom %(levelname)s %(message)s
+        """,
+    )
+    config = read_config(path)
+    assert config.has_logging_config
+    configure_logging(config)
+    logging.getLogger("x").info("dropped")
+    logging.getLogger("x").warning("kept")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "custom WARNING kept\n" == log_file.read_text()

@@ -1,0 +1,130 @@
+"""Tests for the gevent Thrift server (baseplate.server.thrift), over real sockets."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import gevent
+import pytest
+from thrift.protocol.TBinaryProtocol import TBinaryProtocol
+from thrift.protocol.THeaderProtocol import THeaderProtocolFactory
+from thrift.transport.TSocket import TSocket
+from thrift.transport.TTransport import TBufferedTransport, TFramedTransport
+
+from baseplate.config import ConfigurationError
+from baseplate.server import thrift as thrift_server
+from baseplate.thrift import BaseplateServiceV2
+from baseplate.thrift.ttypes import IsHealthyProbe, IsHealthyRequest
+
+
+class Handler:
+    """is_healthy: READINESS answers at once, STARTUP after 1 s, LIVENESS reports whether
+    the server-side socket of the call has TCP_NODELAY set."""
+
+    def __init__(self) -> None:
+        self.server: RecordingServer | None = None
+
+    def is_healthy(self, request: IsHealthyRequest) -> bool:
+        if request.probe == IsHealthyProbe.STARTUP:
+            gevent.sleep(1)
+        if request.probe == IsHealthyProbe.LIVENESS:
+            assert self.server is not None
+            sock = self.server.sockets[-1]
+            return bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return True
+
+
+class RecordingServer(thrift_server.BaseplateThriftServer):
+    """Remembers the sockets of the connections it handles."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sockets: list[socket.socket] = []
+
+    def handle(self, sock, address) -> None:
+        self.sockets.append(sock)
+        super().handle(sock, address)
+
+
+def make(listener, **kwargs) -> RecordingServer:
+    handler = Handler()
+    server = RecordingServer(listener, BaseplateServiceV2.Processor(handler), **kwargs)
+    handler.server = server
+    return server
+
+
+def client(port: int, kind: str = "header") -> tuple[BaseplateServiceV2.Client, TSocket]:
+    sock = TSocket("127.0.0.1", port)
+    sock.setTimeout(10_000)
+    if kind == "header":
+        protocol = THeaderProtocolFactory().getProtocol(sock)
+    elif kind == "framed":
+        protocol = TBinaryProtocol(TFramedTransport(sock))
+    else:
+        protocol = TBinaryProtocol(TBufferedTransport(sock))
+    sock.open()
+    return BaseplateServiceV2.Client(protocol), sock
+
+
+@pytest.mark.parametrize("kind", ["header", "framed", "unframed"])
+def test_serves_header_framed_and_unframed_clients(thread_server, kind):
+    """THeader, framed binary and unframed binary clients all get answers, repeatedly."""
+    with thread_server(make) as (_, port, stop):
+        service, sock = client(port, kind)
+        answers = [service.is_healthy(IsHealthyRequest(IsHealthyProbe.READINESS)) for _ in range(3)]
+        sock.close()
+        stop()
+    assert [True, True, True] == answers
+
+
+def test_accepted_sockets_have_tcp_nodelay(thread_server):
+    """TCP_NODELAY is set on every accepted connection."""
+    with thread_server(make) as (_, port, stop):
+        service, sock = client(port)
+        assert service.is_healthy(IsHealthyRequest(IsHealthyProbe.LIVENESS))
+        sock.close()
+        stop()
+
+
+def test_stop_closes_idle_connections_and_finishes_calls_in_flight(thread_server):
+    """On stop an idle connection is closed at once and a call in flight is answered."""
+    with thread_server(lambda listener: make(listener, stop_timeout=10)) as (server, port, stop):
+        idle_service, idle_sock = client(port)
+        idle_service.is_healthy(IsHealthyRequest(IsHealthyProbe.READINESS))
+        busy_service, busy_sock = client(port)
+        busy_service.send_is_healthy(IsHealthyRequest(IsHealthyProbe.STARTUP))
+        deadline = time.monotonic() + 10
+        while server.active_requests < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert 1 == server.active_requests
+        stopper = threading.Thread(target=stop)
+        stopper.start()
+        assert b"" == idle_sock.handle.recv(1)
+        in_flight_when_idle_closed = server.active_requests
+        answer = busy_service.recv_is_healthy()
+        assert b"" == busy_sock.handle.recv(1)
+        stopper.join(10)
+        idle_sock.close()
+        busy_sock.close()
+    assert answer is True
+    assert 1 == in_flight_when_idle_closed  # closed without waiting for the slow call
+    assert 0 == server.active_requests
+
+
+def test_server_settings_from_config():
+    """max_concurrency sizes the connection pool; stop_timeout takes a span or seconds."""
+    with socket.socket() as listener:
+        server = thrift_server.make_server(
+            {"max_concurrency": "5", "stop_timeout": "1 minute"}, listener, object()
+        )
+        assert (5, 60.0) == (server.pool.size, server.stop_timeout)
+        server = thrift_server.make_server({}, listener, object())
+        assert (None, 0.0) == (server.pool.size, server.stop_timeout)
+
+
+def test_bad_configuration_names_the_key():
+    """Bad server settings are ConfigurationErrors naming the key."""
+    with socket.socket() as listener, pytest.raises(ConfigurationError, match=r"^stop_timeout: "):
+        thrift_server.make_server({"stop_timeout": "-3"}, listener, object())

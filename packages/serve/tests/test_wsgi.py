@@ -1,0 +1,196 @@
+"""Tests for the gevent WSGI server (baseplate.server.wsgi), over real sockets."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+import threading
+import time
+
+import gevent
+import pytest
+
+from baseplate.config import ConfigurationError
+from baseplate.server import wsgi
+
+
+def app(environ, start_response):
+    """/slow?s answers after s seconds; /nodelay shows the handler's TCP_NODELAY reading."""
+    path = environ["PATH_INFO"]
+    if path == "/slow":
+        gevent.sleep(float(environ.get("QUERY_STRING") or "1"))
+    body = path.encode()
+    if path == "/nodelay":
+        body = str(environ.get("test.nodelay")).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def read_response(sock: socket.socket) -> tuple[str, dict[str, str], bytes]:
+    """Read one HTTP response with a Content-Length from ``sock``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError(f"connection closed after {data!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers["content-length"])
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("connection closed mid-body")
+        body += chunk
+    return status, headers, body
+
+
+def get(sock: socket.socket, path: str) -> tuple[str, dict[str, str], bytes]:
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+    return read_response(sock)
+
+
+def connect(port: int) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
+
+
+def test_keep_alive_requests_on_one_connection(thread_server):
+    """Several requests are answered on one keep-alive connection."""
+    with thread_server(lambda listener: wsgi.make_server({}, listener, app)) as (
+        _,
+        port,
+        stop,
+    ):
+        with connect(port) as sock:
+            answers = [get(sock, f"/{n}")[2] for n in range(3)]
+        stop()
+    assert [b"/0", b"/1", b"/2"] == answers
+
+
+def test_accepted_sockets_have_tcp_nodelay(thread_server, tmp_path, monkeypatch):
+    """TCP_NODELAY is set on every accepted connection (seen through a custom handler)."""
+    (tmp_path / "nodelay_handler_for_test.py").write_text(
+        textwrap.dedent(
+            """
+            import socket
+            from gevent.pywsgi import WSGIHandler
+
+            class RecordingHandler(WSGIHandler):
+                def get_environ(self):
+                    environ = super().get_environ()
+                    environ["test.nodelay"] = self.socket.getsockopt(
+                        socket.IPPROTO_TCP, socket.TCP_NODELAY
+                    )
+                    return environ
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = {"handler": "nodelay_handler_for_test.RecordingHandler"}
+    with thread_server(lambda listener: wsgi.make_server(config, listener, app)) as (_, port, stop):
+        with connect(port) as sock:
+            _, _, body = get(sock, "/nodelay")
+        stop()
+    assert b"1" == body
+
+
+def test_stop_closes_idle_connections_and_finishes_in_flight_requests(thread_server):
+    """On stop an idle keep-alive connection is closed at once, and a request in flight
+    is answered (with Connection: close) before its connection closes."""
+    config = {"stop_timeout": "10 seconds"}
+    with thread_server(lambda listener: wsgi.make_server(config, listener, app)) as (
+        server,
+        port,
+        stop,
+    ):
+        idle = connect(port)
+        get(idle, "/warm-up")
+        busy = connect(port)
+        busy.sendall(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
+        deadline = time.monotonic() + 10
+        while server.active_requests < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert 1 == server.active_requests
+        stopper = threading.Thread(target=stop)
+        stopper.start()
+        assert b"" == idle.recv(1)
+        in_flight_when_idle_closed = server.active_requests
+        status, headers, body = read_response(busy)
+        assert b"" == busy.recv(1)
+        stopper.join(10)
+        idle.close()
+        busy.close()
+    assert ("HTTP/1.1 200 OK", "close", b"/slow") == (status, headers.get("connection"), body)
+    assert 1 == in_flight_when_idle_closed  # closed without waiting for the slow request
+    assert 0 == server.active_requests
+
+
+def test_requests_still_running_after_stop_timeout_are_cut_off(thread_server):
+    """A request outlasting stop_timeout is killed: it never gets its answer (gevent may
+    still send a 500) and the connection closes."""
+    config = {"stop_timeout": "0.2"}
+    with thread_server(lambda listener: wsgi.make_server(config, listener, app)) as (
+        server,
+        port,
+        stop,
+    ):
+        busy = connect(port)
+        busy.sendall(b"GET /slow?5 HTTP/1.1\r\nHost: test\r\n\r\n")
+        deadline = time.monotonic() + 10
+        while server.active_requests < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stop()
+        received = b""
+        while chunk := busy.recv(4096):
+            received += chunk
+        busy.close()
+    assert received == b"" or received.startswith(b"HTTP/1.1 500 ")
+
+
+def test_server_settings_from_config(thread_server):
+    """max_concurrency sizes the connection pool; stop_timeout takes a span or seconds."""
+    with thread_server(
+        lambda listener: wsgi.make_server(
+            {"max_concurrency": "7", "stop_timeout": "3 seconds"}, listener, app
+        )
+    ) as (server, _, stop):
+        assert (7, 3.0) == (server.pool.size, server.stop_timeout)
+        stop()
+    with thread_server(
+        lambda listener: wsgi.make_server({"stop_timeout": "2.5"}, listener, app)
+    ) as (
+        server,
+        _,
+        stop,
+    ):
+        assert (None, 2.5) == (server.pool.size, server.stop_timeout)
+        stop()
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {"max_concurrency": "0"},
+            "^max_concurrency: expected a whole number of at least 1, got '0'",
+        ),
+        ({"max_concurrency": "many"}, "^max_concurrency: "),
+        ({"stop_timeout": "soon"}, "^stop_timeout: expected a span of time"),
+        (
+            {"handler": "json.JSONDecoder"},
+            "^handler: 'json.JSONDecoder' is not a subclass of gevent.pywsgi.WSGIHandler$",
+        ),
+        (
+            {"handler": "no_such_module_xyz.Handler"},
+            "^handler: no module named 'no_such_module_xyz'",
+        ),
+    ],
+)
+def test_bad_configuration_names_the_key(config, message):
+    """Bad server settings are ConfigurationErrors naming the key."""
+    with socket.socket() as listener, pytest.raises(ConfigurationError, match=message):
+        wsgi.make_server(config, listener, app)
