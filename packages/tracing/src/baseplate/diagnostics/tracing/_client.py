@@ -134,7 +134,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def positive_seconds(text: str) -> float:
+    """Parse a positive span of time: a Timespan (``500 milliseconds``) or plain seconds."""
     value: datetime.timedelta | float = config.Fallback(config.Timespan, config.Float)(text)
     seconds = value.total_seconds() if isinstance(value, datetime.timedelta) else value
     if seconds <= 0:
@@ -165,7 +166,7 @@ _SPEC: dict[str, Any] = {
         "queue_name": config.Optional(config.String),
         "max_span_queue_size": config.Optional(_positive_int, default=50000),
         "num_span_workers": config.Optional(_positive_int, default=5),
-        "span_batch_interval": config.Optional(_seconds, default=0.5),
+        "span_batch_interval": config.Optional(positive_seconds, default=0.5),
         "num_conns": config.Optional(_positive_int, default=100),
         "sample_rate": config.Optional(_sample_rate, default=0.1),
     }

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import configparser
-import datetime
 import importlib.metadata
 import logging
 import signal
@@ -57,6 +56,7 @@ from typing import Any
 from baseplate import config
 from baseplate.message_queue import MessageQueue, MessageQueueError
 
+from ._client import positive_seconds
 from ._publisher import (
     MAX_BATCH_SIZE_DEFAULT,
     BatchFull,
@@ -97,14 +97,6 @@ def _api_url(text: str) -> str:
     return text
 
 
-def _seconds(text: str) -> float:
-    value: datetime.timedelta | float = config.Fallback(config.Timespan, config.Float)(text)
-    seconds = value.total_seconds() if isinstance(value, datetime.timedelta) else value
-    if seconds <= 0:
-        raise ValueError(f"expected a positive span of time, got {text!r}")
-    return seconds
-
-
 def _batch_size(text: str) -> int:
     value = config.Integer(text)
     if value < _MIN_BATCH_SIZE:
@@ -124,7 +116,7 @@ def _positive_int(text: str) -> int:
 
 _SPEC: dict[str, Any] = {
     "zipkin_api_url": _api_url,
-    "post_timeout": config.Optional(_seconds, default=POST_TIMEOUT_DEFAULT),
+    "post_timeout": config.Optional(positive_seconds, default=POST_TIMEOUT_DEFAULT),
     "max_batch_size": config.Optional(_batch_size, default=MAX_BATCH_SIZE_DEFAULT),
     "retry_limit": config.Optional(_positive_int, default=RETRY_LIMIT_DEFAULT),
 }
