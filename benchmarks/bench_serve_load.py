@@ -1,6 +1,7 @@
 """Benchmark: the example services under baseplate-serve against the same apps on bare gevent.
 
-Four servers, each measured with no observers and with the logging observer:
+Four servers, each measured with no observers and with the logging observer, and
+baseplate-serve also with every observer ("all"):
 
 * ``wsgi/baseplate-serve``: examples/wsgi_service under ``baseplate-serve``;
 * ``wsgi/bare``: the same Pyramid app (Baseplate's Pyramid integration included) on a plain
@@ -16,13 +17,23 @@ THeader connections in greenlets, calling ``greet``. The app's own log line is f
 latency, the server's CPU time per request (utime + stime from /proc/<pid>/stat over the run),
 the spread of requests served per connection, and the ratio to the bare server.
 
-Targets with the logging observer: WSGI >= 90 % and Thrift >= 80 % of the bare server's
-requests per second.
+The "all" observer mode is full instrumentation under baseplate-serve: logging, metrics
+(``metrics.endpoint`` is a UDP socket this script binds and reads; the default background
+flusher), tracing of every request (``tracing.sample_rate = 100%``, ``tracing.endpoint`` a
+small HTTP collector this script runs in a thread, answering 202 to ``POST /api/v1/spans``)
+and error reporting (``sentry.dsn`` names a local sink answering 200; nothing fails, so it
+receives nothing). The sinks run in this script's process, on the same machine, and what
+they received is printed, so a setup that silently sent nothing shows. The bare servers are
+only run without observers: "all" is compared with them.
+
+Targets: with the logging observer, WSGI >= 90 % and Thrift >= 80 % of the bare server's
+requests per second; with every observer, >= 85 % of the bare server without observers.
 
 Needs Linux, ``wrk`` (``tools/install-bench-deps.sh``), and baseplate-serve, baseplate-pyramid
 and baseplate-thrift installed. Run from anywhere:
 
     python benchmarks/bench_serve_load.py [--duration 10] [--connections 16] [--repeat 3]
+        [--protocol wsgi|thrift|both] [--observers none,logging,all]
 
 The machine's other load counts: run it on an otherwise idle machine for numbers to compare.
 """
@@ -30,6 +41,7 @@ The machine's other load counts: run it on an otherwise idle machine for numbers
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import shutil
@@ -40,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +63,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: sockets, as baseplate-serve does: without it gevent.pywsgi waits for the client's delayed
 #: ACK (about 40 ms) on keep-alive requests, so plain "bare" is no fair baseline for HTTP.
 KINDS = ("bare", "bare+nodelay", "baseplate-serve")
+
+#: Observer modes: none, the logging observer, or every observer (baseplate-serve only).
+MODES = ("none", "logging", "all")
+MODE_LABELS = {"none": "no observers", "logging": "logging observer", "all": "all observers"}
+#: The least share of the bare server's req/s each mode should keep, per protocol.
+TARGETS = {("wsgi", "logging"): 0.90, ("thrift", "logging"): 0.80}
+TARGETS.update({(protocol, "all"): 0.85 for protocol in ("wsgi", "thrift")})
 
 WRK_SCRIPT = textwrap.dedent(
     """
@@ -137,7 +157,7 @@ def run_bare_wsgi(port: int, logging_observer: bool, no_delay: bool) -> None:
     from examples.wsgi_service.app import make_app
 
     logging.basicConfig(level=logging.WARNING)
-    app = make_app({"observers.logging": str(logging_observer).lower()})
+    app = make_app({"observers.enabled": str(logging_observer).lower()})
     server = Server(("127.0.0.1", port), app, log=None)
     server.serve_forever()
 
@@ -158,7 +178,7 @@ def run_bare_thrift(port: int, logging_observer: bool, no_delay: bool) -> None:
     from examples.thrift_service.service import make_processor
 
     logging.basicConfig(level=logging.WARNING)
-    processor = make_processor({"observers.logging": str(logging_observer).lower()})
+    processor = make_processor({"observers.enabled": str(logging_observer).lower()})
     factory = server_protocol_factory()
 
     def handle(sock: Any, address: Any) -> None:
@@ -239,6 +259,111 @@ def run_thrift_client(port: int, duration: float, connections: int) -> None:
     )
 
 
+# --- the sinks of the "all" observer mode ------------------------------------------------------
+
+
+class _Sink(http.server.ThreadingHTTPServer):
+    """An HTTP server in a thread of its own answering every POST with ``status``.
+
+    Counts the POSTs and, for a batch of spans (a JSON array), the spans, cheaply: the sinks
+    share the machine with the server and the load generator.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, status: int) -> None:
+        self.posts = 0
+        self.items = 0
+        self.bad = 0
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real collector
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                items = 0
+                if self.path == "/api/v1/spans":
+                    if body.startswith(b"[") and body.endswith(b"]"):
+                        items = body.count(b'"traceId":')
+                    else:
+                        sink.bad += 1
+                sink.posts += 1
+                sink.items += items
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.port = int(self.server_address[1])
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.shutdown()
+        self._thread.join(timeout=15)
+        self.server_close()
+
+
+class Sinks:
+    """What the "all" mode's exporters send to: statsd (UDP), a trace collector, Sentry."""
+
+    def __init__(self) -> None:
+        self.statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.statsd.bind(("127.0.0.1", 0))
+        self.statsd.settimeout(0.2)
+        self.datagrams = 0
+        self.metric_lines = 0
+        self._stop = threading.Event()
+        self._reader = threading.Thread(target=self._read_statsd, daemon=True)
+        self._reader.start()
+        self.collector = _Sink(202)
+        self.sentry = _Sink(200)
+
+    def _read_statsd(self) -> None:
+        while not self._stop.is_set():
+            try:
+                payload = self.statsd.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.datagrams += 1
+            self.metric_lines += payload.count(b"\n") + 1
+
+    def settings(self) -> str:
+        """The [app:main] lines configuring every observer to send here."""
+        statsd_port = self.statsd.getsockname()[1]
+        return (
+            "metrics.namespace = bench\n"
+            f"metrics.endpoint = 127.0.0.1:{statsd_port}\n"
+            "tracing.service_name = bench\n"
+            "tracing.sample_rate = 100%\n"
+            f"tracing.endpoint = 127.0.0.1:{self.collector.port}\n"
+            f"sentry.dsn = http://public@127.0.0.1:{self.sentry.port}/1\n"
+        )
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "datagrams": self.datagrams,
+            "metric_lines": self.metric_lines,
+            "span_posts": self.collector.posts,
+            "spans": self.collector.items,
+            "bad_span_posts": self.collector.bad,
+            "sentry_posts": self.sentry.posts,
+        }
+
+    def close(self) -> None:
+        self._stop.set()
+        self._reader.join(timeout=15)
+        self.statsd.close()
+        self.collector.close()
+        self.sentry.close()
+
+
 # --- the harness ------------------------------------------------------------------------------
 
 
@@ -270,10 +395,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_server(
-    protocol: str, kind: str, logging_observer: bool, workdir: Path
+    protocol: str, kind: str, mode: str, workdir: Path, sinks: Sinks | None = None
 ) -> tuple[subprocess.Popen[Any], int]:
     port = free_port()
+    logging_observer = mode != "none"
     if kind.startswith("bare"):
+        if mode == "all":
+            raise ValueError("the bare servers run without observers or with logging only")
         mode = "bare-wsgi" if protocol == "wsgi" else "bare-thrift"
         args = [
             sys.executable,
@@ -291,10 +419,11 @@ def start_server(
             if protocol == "wsgi"
             else "examples.thrift_service.service:make_processor"
         )
-        config = workdir / f"{protocol}-{logging_observer}.ini"
+        config = workdir / f"{protocol}-{mode}.ini"
         observer = str(logging_observer).lower()
+        exporters = sinks.settings() if mode == "all" and sinks is not None else ""
         config.write_text(
-            f"[app:main]\nfactory = {factory}\nobservers.logging = {observer}\n\n"
+            f"[app:main]\nfactory = {factory}\nobservers.enabled = {observer}\n{exporters}\n"
             f"[server:main]\nfactory = baseplate.server.{protocol}\nstop_timeout = 5 seconds\n\n"
             + LOGGING_SECTIONS
         )
@@ -365,22 +494,37 @@ def drive(
 def measure(
     protocol: str,
     kind: str,
-    logging_observer: bool,
+    mode: str,
     args: argparse.Namespace,
     workdir: Path,
     script: Path,
 ) -> dict[str, Any]:
-    process, port = start_server(protocol, kind, logging_observer, workdir)
+    sinks = Sinks() if mode == "all" else None
     try:
-        drive(protocol, port, args.warmup, args.connections, script)
-        cpu_before = cpu_seconds(process.pid)
-        stats = drive(protocol, port, args.duration, args.connections, script)
-        cpu_after = cpu_seconds(process.pid)
+        process, port = start_server(protocol, kind, mode, workdir, sinks)
+        try:
+            drive(protocol, port, args.warmup, args.connections, script)
+            cpu_before = cpu_seconds(process.pid)
+            own_cpu_before = time.process_time()  # this process: the sinks' threads
+            stats = drive(protocol, port, args.duration, args.connections, script)
+            own_cpu = time.process_time() - own_cpu_before
+            cpu_after = cpu_seconds(process.pid)
+        finally:
+            stderr = stop_server(process)
     finally:
-        stderr = stop_server(process)
+        if sinks is not None:
+            sinks.close()
     if stats["errors"]:
         print(
             f"  warning: {stats['errors']} errors; server stderr:\n{stderr[-2000:]}",
+            file=sys.stderr,
+        )
+    # Root level is WARNING: anything logged is worth seeing (e.g. dropped spans or metrics).
+    warnings = [line for line in stderr.splitlines() if ":WARNING:" in line or ":ERROR:" in line]
+    if warnings:
+        print(
+            f"  server logged {len(warnings)} warning(s)/error(s), e.g.:\n  "
+            + "\n  ".join(warnings[:5]),
             file=sys.stderr,
         )
     seconds = stats["duration_us"] / 1e6
@@ -395,6 +539,9 @@ def measure(
         "conn_min": min(per_connection) if per_connection else 0,
         "conn_max": max(per_connection) if per_connection else 0,
         "conn_cv": (statistics.pstdev(per_connection) / mean) if mean else 0.0,
+        "warnings": len(warnings),
+        "sinks": sinks.summary() if sinks is not None else None,
+        "sink_cpu_us": own_cpu / max(stats["requests"], 1) * 1e6,
     }
 
 
@@ -404,6 +551,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per server")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--protocol", choices=["wsgi", "thrift", "both"], default="both")
+    parser.add_argument(
+        "--observers",
+        type=_modes,
+        default=list(MODES),
+        help="comma-separated observer modes to measure baseplate-serve with: none, logging "
+        "(the logging observer) and all (every observer, exporting to local sinks); the bare "
+        "servers run with none (and logging when asked for) (default: none,logging,all)",
+    )
     parser.add_argument(
         "--repeat",
         type=int,
@@ -425,22 +580,21 @@ def main() -> None:
             file=sys.stderr,
         )
         protocols = ["thrift"]
-    results: dict[tuple[str, bool, str], dict[str, Any]] = {}
+    setups = _setups(args.observers)
+    results: dict[tuple[str, str, str], dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         script = workdir / "count.lua"
         script.write_text(WRK_SCRIPT)
         for round_number in range(1, args.repeat + 1):
             for protocol in protocols:
-                for logging_observer in (False, True):
-                    for kind in KINDS:
-                        observers = "logging" if logging_observer else "none"
-                        label = f"{protocol}/{kind}/{observers} (round {round_number})"
-                        print(f"running {label} ...", file=sys.stderr, flush=True)
-                        row = measure(protocol, kind, logging_observer, args, workdir, script)
-                        key = (protocol, logging_observer, kind)
-                        if key not in results or row["rps"] > results[key]["rps"]:
-                            results[key] = row
+                for mode, kind in setups:
+                    label = f"{protocol}/{kind}/{mode} (round {round_number})"
+                    print(f"running {label} ...", file=sys.stderr, flush=True)
+                    row = measure(protocol, kind, mode, args, workdir, script)
+                    key = (protocol, mode, kind)
+                    if key not in results or row["rps"] > results[key]["rps"]:
+                        results[key] = row
 
     header = (
         f"{'setup':<44} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU us/req':>10} "
@@ -452,33 +606,72 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
-    for (protocol, logging_observer, kind), row in results.items():
-        bare = _baseline(results, protocol, logging_observer)
-        observers = "logging observer" if logging_observer else "no observers"
+    for (protocol, mode, kind), row in results.items():
+        bare = _baseline(results, protocol, mode)
         spread = f"{row['conn_min']}/{row['conn_max']} ({row['conn_cv']:.2f})"
         print(
-            f"{protocol + ' ' + kind + ', ' + observers:<44} {row['rps']:>8.0f} "
+            f"{protocol + ' ' + kind + ', ' + MODE_LABELS[mode]:<44} {row['rps']:>8.0f} "
             f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['cpu_us']:>10.0f} "
             f"{row['rps'] / bare['rps']:>8.1%} {row['cpu_us'] / bare['cpu_us']:>11.1%} {spread:>24}"
         )
-    print("'vs bare' compares with the faster of the two bare servers.")
-    for protocol, target in (("wsgi", 0.90), ("thrift", 0.80)):
-        if (protocol, True, "bare") in results:
-            bare = _baseline(results, protocol, True)
-            ratio = results[(protocol, True, "baseplate-serve")]["rps"] / bare["rps"]
+    print(
+        "'vs bare' compares with the faster of the two bare servers, with the same observers "
+        "(without observers for 'all observers')."
+    )
+    for protocol in protocols:
+        row = results.get((protocol, "all", "baseplate-serve"))
+        if row is not None and row["sinks"] is not None:
+            sinks = row["sinks"]
+            print(
+                f"{protocol} all observers, fastest run: statsd sink got {sinks['datagrams']} "
+                f"datagrams ({sinks['metric_lines']} lines); collector got {sinks['spans']} "
+                f"spans in {sinks['span_posts']} POSTs ({sinks['bad_span_posts']} unreadable); "
+                f"sentry sink got {sinks['sentry_posts']} POSTs; the sinks used "
+                f"{row['sink_cpu_us']:.0f} us of CPU per request; server logged "
+                f"{row['warnings']} warning(s)"
+            )
+    for (protocol, mode), target in TARGETS.items():
+        if (protocol, mode, "baseplate-serve") in results:
+            bare = _baseline(results, protocol, mode)
+            ratio = results[(protocol, mode, "baseplate-serve")]["rps"] / bare["rps"]
             verdict = "meets" if ratio >= target else "MISSES"
             print(
-                f"{protocol}: {ratio:.1%} of the bare server's req/s with the logging observer "
+                f"{protocol}: {ratio:.1%} of the bare server's req/s with "
+                f"{'the logging observer' if mode == 'logging' else 'every observer'} "
                 f"({verdict} the {target:.0%} target)"
             )
 
 
+def _modes(text: str) -> list[str]:
+    modes = [mode.strip() for mode in text.split(",") if mode.strip()]
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown or not modes:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(MODES)}, got {text!r}"
+        )
+    return [mode for mode in MODES if mode in modes]
+
+
+def _setups(modes: list[str]) -> list[tuple[str, str]]:
+    """(mode, kind) pairs to run: bare servers only without observers or with logging."""
+    setups = []
+    for mode in MODES:
+        # "all" is compared with the bare servers without observers, so it needs them.
+        bare_needed = mode in modes or (mode == "none" and "all" in modes)
+        for kind in KINDS:
+            if kind.startswith("bare"):
+                if bare_needed and mode != "all":
+                    setups.append((mode, kind))
+            elif mode in modes:
+                setups.append((mode, kind))
+    return setups
+
+
 def _baseline(
-    results: dict[tuple[str, bool, str], dict[str, Any]], protocol: str, logging_observer: bool
+    results: dict[tuple[str, str, str], dict[str, Any]], protocol: str, mode: str
 ) -> dict[str, Any]:
-    candidates = [
-        results[(protocol, logging_observer, kind)] for kind in KINDS if kind.startswith("bare")
-    ]
+    bare_mode = "none" if mode == "all" else mode
+    candidates = [results[(protocol, bare_mode, kind)] for kind in KINDS if kind.startswith("bare")]
     return max(candidates, key=lambda row: row["rps"])
 
 

@@ -52,10 +52,11 @@ class Handler(ExampleService.Iface):
 def make_processor(app_config: dict[str, str]) -> Any:
     """The application factory named in example.ini."""
     cfg = config.parse_config(
-        app_config, {"observers": {"logging": config.Optional(config.Boolean, default=True)}}
+        app_config, {"observers": {"enabled": config.Optional(config.Boolean, default=True)}}
     )
     baseplate = Baseplate()
-    if cfg.observers.logging:
-        baseplate.configure_logging()
+    if cfg.observers.enabled:
+        # Logging, plus metrics, tracing and error reporting when configured.
+        baseplate.configure_observers(app_config, __name__)
     processor = ExampleService.Processor(Handler())
     return baseplateify_processor(processor, logger, baseplate)

@@ -19,6 +19,9 @@ Endpoints:
     shows both sides' trace context: the trace continues across the call.
 ``GET /sleep?seconds=N``
     Answers after N seconds (at most 30): try stopping the server while it runs.
+``GET /fail``
+    Raises an unexpected exception: the server span records it (a 500), and the error
+    reporter, when ``sentry.dsn`` is configured, reports it.
 """
 
 from __future__ import annotations
@@ -95,18 +98,24 @@ def sleep(request: Request) -> dict[str, Any]:
     return {"slept": seconds}
 
 
+def fail(request: Request) -> dict[str, Any]:
+    raise RuntimeError("the example's deliberate failure")
+
+
 def make_app(app_config: dict[str, str]) -> Any:
     """The application factory named in example.ini."""
     cfg = config.parse_config(
         app_config,
         {
-            "observers": {"logging": config.Optional(config.Boolean, default=True)},
+            "observers": {"enabled": config.Optional(config.Boolean, default=True)},
             "downstream": {"endpoint": config.Optional(config.Endpoint)},
         },
     )
     baseplate = Baseplate()
-    if cfg.observers.logging:
-        baseplate.configure_logging()
+    if cfg.observers.enabled:
+        # Logging, plus metrics, tracing and error reporting when their keys (metrics.*,
+        # tracing.*, sentry.*) are in this section.
+        baseplate.configure_observers(app_config, __name__)
     if cfg.downstream.endpoint is not None:
         # Imported here so the service runs without baseplate-thrift when it has no downstream.
         from examples.thrift_service.example_thrift import ExampleService
@@ -130,6 +139,7 @@ def make_app(app_config: dict[str, str]) -> Any:
         ("health", "/health", health),
         ("downstream", "/downstream", downstream),
         ("sleep", "/sleep", sleep),
+        ("fail", "/fail", fail),
     ):
         configurator.add_route(name, path)
         configurator.add_view(view, route_name=name, renderer="json")

@@ -1,0 +1,512 @@
+"""Exporting is never on the request path.
+
+A statsd port, trace collector, sidecar queue or Sentry DSN that is down, refusing, full or
+black-holed (it accepts connections and never answers) must leave the service's requests
+alone: each case below starts the example WSGI service under baseplate-serve with one broken
+exporter configured, drives it with concurrent keep-alive clients, and checks that every
+request got its answer, that the server is still healthy afterwards, and that the broken
+exporter really was exercised (its warning is in the server's log, or the black hole saw a
+connection), so a configuration that was silently ignored fails the test.
+
+The client timeout (10 s) only detects a hang: a comparable framework froze its whole process
+for about a minute when its trace collector was absent. Latency and throughput are measured
+and printed (run with ``-s``), never asserted; the "baseline" case runs without exporters for
+comparison.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import json
+import math
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from baseplate.message_queue import MessageQueue, TimedOutError
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+WAIT = 15.0  # seconds: the bound on waiting for the server to start or stop
+EVIDENCE_WAIT = 10.0  # seconds: the bound on waiting for a broken exporter's trace in the log
+THREADS = 8
+REQUESTS_PER_THREAD = 100
+FAIL_EVERY = 10  # every tenth request of a connection is GET /fail
+CLIENT_TIMEOUT = 10.0  # a hang detector, not a speed assertion
+SPAN_QUEUE = 10  # tracing.max_span_queue_size for the collector cases: drops come quickly
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+class Server:
+    """``python -m baseplate.server`` on the example WSGI service, output collected by line."""
+
+    def __init__(self, config_path: Path, port: int) -> None:
+        self.port = port
+        bind = f"127.0.0.1:{port}"
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "baseplate.server", str(config_path), "--bind", bind],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
+        """Wait for an output line matching the regular expression ``pattern``."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines:
+                    match = regex.search(line)
+                    if match:
+                        return match
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (
+                    self.popen.poll() is not None and not self._reader.is_alive()
+                ):
+                    raise AssertionError(
+                        f"no line matching {pattern!r} within {timeout} s; output:\n"
+                        + "\n".join(self.lines[-60:])
+                    )
+                self._changed.wait(min(remaining, 0.1))
+
+    def stop(self) -> float:
+        """Stop the server (SIGTERM, SIGKILL after a bound) and return how long that took."""
+        started = time.monotonic()
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=WAIT)
+        elapsed = time.monotonic() - started
+        self._reader.join(timeout=WAIT)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+        return elapsed
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def write_config(path: Path, settings: dict[str, str]) -> Path:
+    app = "".join(f"{key} = {value}\n" for key, value in settings.items())
+    path.write_text(
+        "[app:main]\n"
+        "factory = examples.wsgi_service.app:make_app\n"
+        "observers.enabled = true\n"
+        f"{app}\n"
+        "[server:main]\n"
+        "factory = baseplate.server.wsgi\n"
+        "stop_timeout = 2 seconds\n"
+    )
+    return path
+
+
+# --- broken exporters -------------------------------------------------------------------------
+
+
+class BlackHole:
+    """A TCP listener that accepts connections and never reads from or answers them.
+
+    Accepted sockets stay open until :meth:`close`, so the peer waits for an answer that
+    never comes (rather than seeing the connection closed).
+    """
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.listener.settimeout(0.05)
+        self.port = int(self.listener.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sock, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted.append(sock)
+
+    def wait_for_connection(self, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while not self.accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(self.accepted)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=WAIT)
+        self.listener.close()
+        for sock in self.accepted:
+            sock.close()
+
+
+class SentrySink(http.server.ThreadingHTTPServer):
+    """A working Sentry stand-in: answers 200 to every POST and remembers the paths."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                sink.paths.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.port = int(self.server_address[1])
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self.shutdown()
+        self._thread.join(timeout=WAIT)
+        self.server_close()
+
+
+def refused_tcp_port(stack: ExitStack) -> int:
+    """A local TCP port refusing connections: bound (so nothing else takes it), not listening."""
+    sock = stack.enter_context(socket.socket())
+    sock.bind(("127.0.0.1", 0))
+    return int(sock.getsockname()[1])
+
+
+def black_hole(stack: ExitStack) -> BlackHole:
+    hole = BlackHole()
+    stack.callback(hole.close)
+    return hole
+
+
+#: What a case gives the test: the settings that configure its exporter, and the check that
+#: the exporter was really exercised (None for the baseline).
+Setup = tuple[dict[str, str], Callable[[Server], None] | None]
+
+TRACING = {"tracing.service_name": "never_in_the_way", "tracing.sample_rate": "100%"}
+METRICS_REFUSED = (
+    r"baseplate\.metrics:WARNING:Could not send a metrics batch of \d+ bytes \(\d+ lines\) "
+    r"to 127\.0\.0\.1:{port}: .*Connection refused"
+)
+SPAN_DROPPED = (
+    r"baseplate\.diagnostics\.tracing:WARNING:Trace span queue is full \({queue} spans "
+    r"waiting for http://127\.0\.0\.1:{port}/api/v1/spans\); span dropped"
+)
+
+
+def baseline(stack: ExitStack) -> Setup:
+    return {}, None
+
+
+def statsd_refused(stack: ExitStack) -> Setup:
+    port = free_port(socket.SOCK_DGRAM)  # UDP: nothing bound there, so ICMP says refused
+
+    def check(server: Server) -> None:
+        # With the default background flusher the failed send is the flusher's, not a request's.
+        server.wait_for(
+            r"^\d+:baseplate-metrics-flusher:" + METRICS_REFUSED.format(port=port), EVIDENCE_WAIT
+        )
+
+    return {"metrics.namespace": "never_in_the_way", "metrics.endpoint": f"127.0.0.1:{port}"}, check
+
+
+def statsd_refused_per_request(stack: ExitStack) -> Setup:
+    port = free_port(socket.SOCK_DGRAM)
+
+    def check(server: Server) -> None:
+        match = server.wait_for(r"^\d+:([^:]+):" + METRICS_REFUSED.format(port=port), EVIDENCE_WAIT)
+        # Sending per request: the failure is met on the request's greenlet, not a flusher.
+        assert "baseplate-metrics-flusher" not in server.output
+        assert "baseplate-metrics-flusher" != match.group(1)
+
+    return {
+        "metrics.namespace": "never_in_the_way",
+        "metrics.endpoint": f"127.0.0.1:{port}",
+        "metrics.flush_interval": "0 seconds",
+    }, check
+
+
+def zipkin_refused(stack: ExitStack) -> Setup:
+    port = refused_tcp_port(stack)
+
+    def check(server: Server) -> None:
+        server.wait_for(
+            rf"Could not send \d+ span\(s\) to http://127\.0\.0\.1:{port}/api/v1/spans: "
+            r".*(Connection refused|ConnectionRefused)",
+            EVIDENCE_WAIT,
+        )
+        server.wait_for(SPAN_DROPPED.format(queue=SPAN_QUEUE, port=port), EVIDENCE_WAIT)
+
+    return {
+        **TRACING,
+        "tracing.endpoint": f"127.0.0.1:{port}",
+        "tracing.max_span_queue_size": str(SPAN_QUEUE),
+    }, check
+
+
+def zipkin_black_holed(stack: ExitStack) -> Setup:
+    hole = black_hole(stack)
+
+    def check(server: Server) -> None:
+        assert hole.wait_for_connection(EVIDENCE_WAIT) >= 1
+        server.wait_for(SPAN_DROPPED.format(queue=SPAN_QUEUE, port=hole.port), EVIDENCE_WAIT)
+
+    return {
+        **TRACING,
+        "tracing.endpoint": f"127.0.0.1:{hole.port}",
+        "tracing.max_span_queue_size": str(SPAN_QUEUE),
+    }, check
+
+
+def sidecar_queue_full(stack: ExitStack) -> Setup:
+    # The sidecar's queue is normally 10,000 spans of 100 KiB, beyond this machine's POSIX
+    # queue limits; the recorder opens an existing queue with that queue's own limits.
+    name = f"nitw-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    queue = MessageQueue(f"/traces-{name}", max_messages=2, max_message_size=8192)
+    stack.callback(queue.close)
+    stack.callback(queue.unlink)
+    for _ in range(queue.max_messages + 1):  # bounded: stops at the first refusal
+        try:
+            queue.put(b"{}", timeout=0)
+        except TimedOutError:
+            break
+    assert queue.max_messages == queue.current_messages
+
+    def check(server: Server) -> None:
+        server.wait_for(rf"Trace queue /traces-{name} is full; span dropped", EVIDENCE_WAIT)
+
+    return {**TRACING, "tracing.queue_name": name}, check
+
+
+def sentry_black_holed(stack: ExitStack) -> Setup:
+    hole = black_hole(stack)
+
+    def check(server: Server) -> None:
+        assert hole.wait_for_connection(EVIDENCE_WAIT) >= 1
+
+    return {"sentry.dsn": f"http://public@127.0.0.1:{hole.port}/1"}, check
+
+
+def sentry_refused(stack: ExitStack) -> Setup:
+    port = refused_tcp_port(stack)
+
+    def check(server: Server) -> None:
+        # sentry-sdk logs nothing without debug; its HTTP library (urllib3) warns about each
+        # refused attempt, on the SDK's background worker, naming the envelope endpoint.
+        server.wait_for(
+            rf"^\d+:sentry-sdk\.BackgroundWorker:.*port={port}\).*Connection refused.*"
+            r"/api/1/envelope/",
+            EVIDENCE_WAIT,
+        )
+
+    return {"sentry.dsn": f"http://public@127.0.0.1:{port}/1"}, check
+
+
+def sentry_working(stack: ExitStack) -> Setup:
+    # Not a broken exporter: the reference for the Sentry cases, whose /fail requests build
+    # an error report (stack frames and their variables) in the request whatever the DSN.
+    sink = SentrySink()
+    stack.callback(sink.close)
+
+    def check(server: Server) -> None:
+        deadline = time.monotonic() + EVIDENCE_WAIT
+        while not sink.paths and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "/api/1/envelope/" in sink.paths
+
+    return {"sentry.dsn": f"http://public@127.0.0.1:{sink.port}/1"}, check
+
+
+CASES: dict[str, Callable[[ExitStack], Setup]] = {
+    "baseline (no exporters)": baseline,
+    "statsd refused": statsd_refused,
+    "statsd refused, per request": statsd_refused_per_request,
+    "zipkin refused": zipkin_refused,
+    "zipkin black-holed": zipkin_black_holed,
+    "sidecar queue full": sidecar_queue_full,
+    "sentry black-holed": sentry_black_holed,
+    "sentry refused": sentry_refused,
+    "sentry working (reference)": sentry_working,
+}
+
+
+# --- load -------------------------------------------------------------------------------------
+
+
+def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def drive(port: int) -> tuple[list[tuple[str, int, float]], list[str], float]:
+    """Run the load; return (kind, status, seconds) per request, the errors, and the wall time."""
+    results: list[list[tuple[str, int, float]]] = [[] for _ in range(THREADS)]
+    errors: list[str] = []
+    start = threading.Barrier(THREADS + 1, timeout=WAIT)
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+        try:
+            start.wait()
+            for number in range(REQUESTS_PER_THREAD):
+                kind = "fail" if number % FAIL_EVERY == FAIL_EVERY - 1 else "hello"
+                path = "/fail" if kind == "fail" else f"/hello?name=client{index}"
+                began = time.perf_counter()
+                status, _ = get(connection, path)
+                results[index].append((kind, status, time.perf_counter() - began))
+        except Exception as exc:
+            errors.append(f"client {index}: {exc!r}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    # Each client gives up after CLIENT_TIMEOUT per request; this bound is never reached
+    # unless something hangs outright.
+    deadline = time.monotonic() + REQUESTS_PER_THREAD * CLIENT_TIMEOUT
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    elapsed = time.perf_counter() - began
+    errors.extend(f"client {i} still running" for i, t in enumerate(threads) if t.is_alive())
+    return [row for rows in results for row in rows], errors, elapsed
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of ``values``."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+@pytest.fixture(scope="module")
+def figures() -> Iterator[dict[str, dict[str, float]]]:
+    """Collects each case's measurements and prints them as a table at the end."""
+    rows: dict[str, dict[str, float]] = {}
+    yield rows
+    if rows:
+        print(f"\n{THREADS} keep-alive clients x {REQUESTS_PER_THREAD} requests (1 in 10 /fail):")
+        print(
+            f"{'case':<30} {'hello p50':>9} {'hello p99':>9} {'fail p50':>9} {'fail p99':>9} "
+            f"{'req/s':>7} {'stop s':>6}"
+        )
+        for name, row in rows.items():
+            print(
+                f"{name:<30} {row['hello_p50']:>9.2f} {row['hello_p99']:>9.2f} "
+                f"{row['fail_p50']:>9.2f} {row['fail_p99']:>9.2f} {row['rps']:>7.0f} "
+                f"{row['stop']:>6.2f}"
+            )
+        print("(latencies in ms, measured by the client on the same machine)")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_broken_exporter_never_slows_or_fails_requests(
+    case: str, tmp_path: Path, figures: dict[str, dict[str, float]]
+) -> None:
+    """Under load, every request is answered while the exporter is broken, and the server
+    stays healthy; the broken exporter was really in use."""
+    with ExitStack() as stack:
+        settings, check = CASES[case](stack)
+        port = free_port()
+        server = Server(write_config(tmp_path / "service.ini", settings), port)
+        stop_seconds: list[float] = []
+        stack.callback(lambda: stop_seconds.append(server.stop()))
+        server.wait_for(r"baseplate\.server:INFO:Listening on ", WAIT)
+
+        rows, errors, elapsed = drive(port)
+
+        assert [] == errors
+        statuses = Counter((kind, status) for kind, status, _ in rows)
+        fails = THREADS * (REQUESTS_PER_THREAD // FAIL_EVERY)
+        expected = {("hello", 200): THREADS * REQUESTS_PER_THREAD - fails, ("fail", 500): fails}
+        assert expected == dict(statuses)
+
+        health = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+        try:
+            status, body = get(health, "/health?type=readiness")
+        finally:
+            health.close()
+        assert (200, True) == (status, json.loads(body)["healthy"])
+
+        if check is not None:
+            check(server)
+
+        stack.close()  # stop the server now, to time its shutdown too
+        hello = [seconds * 1000 for kind, _, seconds in rows if kind == "hello"]
+        fail = [seconds * 1000 for kind, _, seconds in rows if kind == "fail"]
+        row: dict[str, Any] = {
+            "hello_p50": percentile(hello, 0.50),
+            "hello_p99": percentile(hello, 0.99),
+            "fail_p50": percentile(fail, 0.50),
+            "fail_p99": percentile(fail, 0.99),
+            "rps": len(rows) / elapsed,
+            "stop": stop_seconds[0] if stop_seconds else float("nan"),
+        }
+        figures[case] = row
+        print(
+            f"\n{case}: /hello p50 {row['hello_p50']:.2f} ms, p99 {row['hello_p99']:.2f} ms; "
+            f"/fail p50 {row['fail_p50']:.2f} ms, p99 {row['fail_p99']:.2f} ms; "
+            f"{row['rps']:.0f} req/s; stopped in {row['stop']:.2f} s"
+        )
