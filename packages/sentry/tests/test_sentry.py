@@ -691,6 +691,21 @@ def test_crashing_greenlet_outside_a_request_is_reported(make_client, sentry_ser
     assert "ReportedError: background job died" in capsys.readouterr().err
 
 
+def test_request_error_handed_to_the_hub_is_reported_once(make_client, sentry_server, capsys):
+    """gevent's WSGI server passes a request's escaped exception to the hub's error handler;
+    the observer reported it already, so Sentry gets one event, not two."""
+    gevent = pytest.importorskip("gevent", reason="gevent is a test-only dependency")
+    client = make_client()
+    baseplate = make_baseplate(client)  # gevent is imported: the hub hook is installed
+    error = ReportedError("request failed")
+    failing_request(baseplate, error)
+    hub = gevent.get_hub()
+    hub.print_exception(None, type(error), error, error.__traceback__)  # as pywsgi does
+    event = only_event(sentry_server, client)
+    assert "baseplate" == event["exception"]["values"][0]["mechanism"]["type"]
+    assert "ReportedError: request failed" in capsys.readouterr().err
+
+
 def test_gevent_hook_is_not_stacked_and_can_be_removed(make_client, sentry_server):
     """Installing twice keeps one hook (the latest client); uninstalling restores the hub."""
     gevent = pytest.importorskip("gevent", reason="gevent is a test-only dependency")

@@ -22,6 +22,8 @@ import sentry_sdk
 from sentry_sdk.client import BaseClient
 from sentry_sdk.utils import event_from_exception, safe_repr
 
+from ._reported import note_reported, was_reported
+
 logger = logging.getLogger("baseplate.diagnostics.sentry")
 
 _lock = threading.Lock()
@@ -41,7 +43,9 @@ class _HubErrorReporter:
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None and value is not None:
+        # gevent's WSGI server hands the hub the exceptions that escaped a request, which the
+        # request's observer has reported already.
+        if exc_type is not None and value is not None and not was_reported(value):
             try:
                 event, hint = event_from_exception(
                     (exc_type, value, tb),
@@ -50,6 +54,7 @@ class _HubErrorReporter:
                 )
                 event["extra"] = {"gevent.context": safe_repr(context)}
                 self.client.capture_event(event, hint, scope=sentry_sdk.Scope())
+                note_reported(value)
             except Exception:
                 # Never break the hub: gevent requires this method not to raise.
                 logger.exception("Could not report a crashed greenlet to Sentry")

@@ -17,6 +17,7 @@ from sentry_sdk.utils import event_from_exception, exc_info_from_error
 from baseplate.core import BaseplateObserver, ExcInfo, ServerSpan, ServerSpanObserver
 
 from ._gevent import install_gevent_hook
+from ._reported import note_reported
 
 logger = logging.getLogger("baseplate.diagnostics.sentry")
 
@@ -170,6 +171,7 @@ class RequestReporter:
         if any(seen is value for seen in self._captured):
             return None
         self._captured.append(value)
+        note_reported(value)
         try:
             event, hint = event_from_exception(
                 exc_info,
