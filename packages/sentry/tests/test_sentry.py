@@ -803,3 +803,21 @@ def test_unresponsive_sentry_does_not_hold_up_the_request(clients):
         hole.close()
         request.join(WAIT)
         client.close(timeout=0)
+
+
+def test_events_still_queued_at_exit_are_sent(sentry_server):
+    """A process that exits normally sends the events its client still holds."""
+    import subprocess
+    import textwrap
+
+    script = textwrap.dedent(
+        f"""
+        from baseplate.diagnostics.sentry import error_reporter_from_config
+
+        client = error_reporter_from_config({{"sentry.dsn": {sentry_server.dsn!r}}}, "someapp")
+        client.capture_event({{"message": "goodbye", "level": "error"}})
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    (event,) = sentry_server.events()
+    assert "goodbye" == event["message"]

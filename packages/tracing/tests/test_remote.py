@@ -236,3 +236,34 @@ def test_bad_endpoints_are_rejected(endpoint: str) -> None:
     """The endpoint must be host:port."""
     with pytest.raises(ValueError, match="must be host:port"):
         RemoteRecorder(endpoint)
+
+
+@pytest.mark.integration
+def test_spans_still_queued_at_exit_are_posted(collector: Callable[..., Any]) -> None:
+    """A process that exits normally posts the spans its recorder still holds."""
+    import subprocess
+    import sys
+    import textwrap
+
+    server = collector()
+    script = textwrap.dedent(
+        f"""
+        from baseplate.core import Baseplate, RequestContext
+        from baseplate.diagnostics.tracing import make_client
+
+        # A long batch interval: nothing would be posted before the process exits.
+        client = make_client(
+            "exiting", tracing_endpoint={server.address!r}, span_batch_interval=60,
+            sample_rate=1.0,
+        )
+        baseplate = Baseplate()
+        baseplate.configure_tracing(client)
+        with baseplate.make_server_span(RequestContext(), "last_request"):
+            pass
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    requests = server.wait_for_requests(1)
+    names = [span["name"] for request in requests for span in json.loads(request.body)]
+    assert ["last_request"] == names, [(r.path, r.body) for r in requests]
+    assert 1 == len(requests), [(r.path, r.body) for r in requests]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import fnmatch
 import importlib
 import logging
 import os
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import sentry_sdk
 from sentry_sdk.types import Event, Hint
@@ -250,4 +252,14 @@ def error_reporter_from_config(
     )
     if not dsn:
         logger.info("sentry.dsn is blank: error reports will be discarded")
+    # sentry-sdk flushes only the global client at exit; this one is not global, so events
+    # still queued when the process stops (e.g. after baseplate-serve's graceful shutdown)
+    # are sent here, within sentry-sdk's own shutdown timeout.
+    atexit.register(_flush_at_exit, weakref.ref(client))
     return client
+
+
+def _flush_at_exit(reference: weakref.ref[Any]) -> None:
+    client = reference()
+    if client is not None and client.is_active():
+        client.flush(timeout=client.options["shutdown_timeout"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import collections
 import logging
 import os
@@ -118,6 +119,9 @@ class RemoteRecorder(Recorder):
                 recorder._reset()
 
         os.register_at_fork(after_in_child=reset_in_child)
+        # Spans still queued when the process stops normally (after baseplate-serve's
+        # graceful shutdown, say) are posted before it exits, within a bounded time.
+        atexit.register(_shutdown_at_exit, recorder_ref)
 
     def _reset(self) -> None:
         # Fresh state: used at construction and in a forked child, where the parent's
@@ -193,20 +197,25 @@ class RemoteRecorder(Recorder):
 
     def _take_batch(self) -> list[ZipkinSpan] | None:
         with self._lock:
-            while not self._spans:
-                if self._stopped:
-                    return None
-                self._work_ready.wait()
-            deadline = time.monotonic() + self.batch_interval
-            while len(self._spans) < MAX_SPANS_PER_POST and not self._flushing:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._stopped:
-                    break
-                self._work_ready.wait(remaining)
-            count = min(len(self._spans), MAX_SPANS_PER_POST)
-            batch = [self._spans.popleft() for _ in range(count)]
-            self._in_flight += 1
-            return batch
+            while True:
+                while not self._spans:
+                    if self._stopped:
+                        return None
+                    self._work_ready.wait()
+                deadline = time.monotonic() + self.batch_interval
+                while len(self._spans) < MAX_SPANS_PER_POST and not self._flushing:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or self._stopped:
+                        break
+                    self._work_ready.wait(remaining)
+                if not self._spans:
+                    # Several workers waited for the same spans and another one took them:
+                    # go back to waiting rather than post an empty batch.
+                    continue
+                count = min(len(self._spans), MAX_SPANS_PER_POST)
+                batch = [self._spans.popleft() for _ in range(count)]
+                self._in_flight += 1
+                return batch
 
     def _work(self) -> None:
         while True:
@@ -309,3 +318,13 @@ class RemoteRecorder(Recorder):
 
     def __repr__(self) -> str:
         return f"<RemoteRecorder {self.url}>"
+
+
+#: How long the exit hook waits for queued spans to be posted.
+EXIT_FLUSH_TIMEOUT = 2.0
+
+
+def _shutdown_at_exit(reference: weakref.ref[RemoteRecorder]) -> None:
+    recorder = reference()
+    if recorder is not None and not recorder._stopped:
+        recorder.shutdown(EXIT_FLUSH_TIMEOUT)
