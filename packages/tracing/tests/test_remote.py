@@ -267,3 +267,47 @@ def test_spans_still_queued_at_exit_are_posted(collector: Callable[..., Any]) ->
     names = [span["name"] for request in requests for span in json.loads(request.body)]
     assert ["last_request"] == names, [(r.path, r.body) for r in requests]
     assert 1 == len(requests), [(r.path, r.body) for r in requests]
+
+
+@pytest.mark.integration
+def test_connection_is_kept_alive_and_replaced_when_the_collector_drops_it() -> None:
+    """A worker reuses its connection, and when the collector closed it while idle (without
+    saying so), the POST goes out again on a fresh connection: no batch is lost."""
+    import socket
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(WATCHDOG)
+    bodies: list[bytes] = []
+    connections = []
+
+    def serve() -> None:
+        # Answer one request per connection as HTTP/1.1 keep-alive, then hang up silently.
+        for _ in range(2):
+            conn, _ = listener.accept()
+            connections.append(conn)
+            with conn, conn.makefile("rb") as stream:
+                length = 0
+                while (line := stream.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                bodies.append(stream.read(length))
+                conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    port = listener.getsockname()[1]
+    recorder = RemoteRecorder(f"127.0.0.1:{port}", num_workers=1, batch_interval=0.01)
+    try:
+        recorder.send(span(1))
+        assert recorder.flush(WATCHDOG) is True
+        time.sleep(0.1)  # the collector has hung up by now
+        recorder.send(span(2))
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+        server.join(WATCHDOG)
+        listener.close()
+    assert [b'"span-1"' in bodies[0], b'"span-2"' in bodies[1]] == [True, True]
+    assert (recorder.sent, recorder.failed) == (2, 0)
