@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import ipaddress
 import logging
 import warnings
@@ -258,6 +259,8 @@ class BaseplateConfigurator:
             self.edge_context_factory.from_upstream(payload).attach_context(request)
 
 
+# Peers repeat (a load balancer, a few upstream services): parse each address once.
+@functools.lru_cache(maxsize=1024)
 def _peer_tag(address: str | None) -> tuple[str, str] | None:
     if not address:
         return None

@@ -17,7 +17,7 @@ from sentry_sdk.utils import event_from_exception, exc_info_from_error
 from baseplate.core import BaseplateObserver, ExcInfo, ServerSpan, ServerSpanObserver
 
 from ._gevent import install_gevent_hook
-from ._reported import note_reported
+from ._reported import note_reported, was_reported
 
 logger = logging.getLogger("baseplate.diagnostics.sentry")
 
@@ -64,7 +64,6 @@ class RequestReporter:
 
     __slots__ = (
         "_breadcrumbs",
-        "_captured",
         "_request",
         "_scope",
         "_span_id",
@@ -84,7 +83,6 @@ class RequestReporter:
         max_breadcrumbs = client.options.get("max_breadcrumbs", _DEFAULT_MAX_BREADCRUMBS)
         self._breadcrumbs: deque[dict[str, Any]] = deque(maxlen=max_breadcrumbs)
         self._scope: sentry_sdk.Scope | None = None
-        self._captured: list[BaseException] = []
 
     def __repr__(self) -> str:
         return f"<RequestReporter trace_id={self.trace_id}>"
@@ -168,9 +166,8 @@ class RequestReporter:
         if exc_info[1] is None:
             return None
         value = exc_info[1]
-        if any(seen is value for seen in self._captured):
+        if was_reported(value):
             return None
-        self._captured.append(value)
         note_reported(value)
         try:
             event, hint = event_from_exception(

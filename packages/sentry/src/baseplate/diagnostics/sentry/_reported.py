@@ -1,6 +1,8 @@
 """Which exceptions were reported recently, so one exception becomes one Sentry event.
 
-An exception that escapes a request is reported by the request's observer. Under gevent's
+An application may report an exception itself (``context.sentry.capture_exception()``) and
+then let it escape the request, where the observer would report it again. An exception that
+escapes a request is reported by the request's observer. Under gevent's
 WSGI server it then reaches the hub's error handler too (``gevent.pywsgi`` logs application
 errors there), where the crashed-greenlet hook would report it a second time. Both paths
 consult this record. Exceptions cannot be weakly referenced, so the record keeps the last few
