@@ -9,33 +9,16 @@ import socket
 import tempfile
 import types
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from baseplate import config
 from baseplate.core import Baseplate, RequestContext
 from baseplate.diagnostics.metrics import MetricsBaseplateObserver
-from baseplate.metrics import Batch, Client, DatagramTransport, make_client
+from baseplate.metrics import Batch, Client, make_client
 
 RECEIVE_TIMEOUT = 2.0
 TIMING = re.compile(rb"^(?P<name>[^:]+):(?P<ms>[0-9.e+-]+)\|ms$")
-
-
-@pytest.fixture(autouse=True)
-def close_transports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Close every DatagramTransport a test makes, so no socket is left to the GC."""
-    made: list[DatagramTransport] = []
-    original_init = DatagramTransport.__init__
-
-    def recording_init(self: DatagramTransport, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(DatagramTransport, "__init__", recording_init)
-    yield
-    for transport in made:
-        transport.close()
 
 
 @pytest.fixture

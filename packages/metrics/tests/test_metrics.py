@@ -11,7 +11,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -55,22 +54,6 @@ class Receiver:
                 return datagrams
             datagrams.append(datagram)
         pytest.fail(f"marker {marker!r} not received")
-
-
-@pytest.fixture(autouse=True)
-def close_transports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Close every DatagramTransport a test makes, so no socket is left to the GC."""
-    made: list[DatagramTransport] = []
-    original_init = DatagramTransport.__init__
-
-    def recording_init(self: DatagramTransport, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(DatagramTransport, "__init__", recording_init)
-    yield
-    for transport in made:
-        transport.close()
 
 
 def _big_receive_buffer(sock: socket.socket) -> None:
