@@ -83,3 +83,28 @@ def stop_gracefully(server: Any, tracker: ConnectionTracker, timeout: float) -> 
     if len(pool):
         logger.warning("Stop timeout reached; killing %d connection(s)", len(pool))
         pool.kill(block=True, timeout=1)
+
+
+class GracefulServerMixin:
+    """What the WSGI and Thrift servers share: request counting and the graceful stop.
+
+    The server's ``__init__`` sets ``tracker`` and ``stop_timeout``; gevent's server class
+    comes after this mixin in the bases.
+    """
+
+    tracker: ConnectionTracker
+    stop_timeout: float
+
+    @property
+    def active_requests(self) -> int:
+        """The number of requests being handled right now."""
+        return self.tracker.active_requests
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop accepting, close idle connections and let in-flight requests finish.
+
+        Args:
+            timeout: Seconds to wait for in-flight requests before killing them; the
+                configured ``stop_timeout`` when ``None``.
+        """
+        stop_gracefully(self, self.tracker, self.stop_timeout if timeout is None else timeout)

@@ -37,8 +37,8 @@ from thrift.transport.TTransport import TTransportException
 from baseplate.integration.thrift import server_protocol_factory
 from baseplate.server._connections import (
     ConnectionTracker,
+    GracefulServerMixin,
     set_no_delay,
-    stop_gracefully,
     yield_to_other_connections,
 )
 from baseplate.server._server_config import parse_common
@@ -117,7 +117,7 @@ class _ConnectionTransport:
             self._sock.sendall(data)
 
 
-class BaseplateThriftServer(StreamServer):
+class BaseplateThriftServer(GracefulServerMixin, StreamServer):
     """A gevent stream server that runs a Thrift processor on each connection.
 
     Each connection handles one request after another until the client disconnects. Use
@@ -145,11 +145,6 @@ class BaseplateThriftServer(StreamServer):
         self.protocol_factory = server_protocol_factory()
         self.stop_timeout = stop_timeout
         self.tracker = ConnectionTracker()
-
-    @property
-    def active_requests(self) -> int:
-        """The number of requests being handled right now."""
-        return self.tracker.active_requests
 
     def handle(self, sock: Any, address: Any) -> None:
         """Serve one connection (called by gevent in the connection's greenlet)."""
@@ -185,15 +180,6 @@ class BaseplateThriftServer(StreamServer):
             logger.exception("Unexpected error on the Thrift connection from %s", address)
         finally:
             transport.close()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop accepting, close idle connections and let in-flight requests finish.
-
-        Args:
-            timeout: Seconds to wait for in-flight requests before killing them; the
-                configured ``stop_timeout`` when ``None``.
-        """
-        stop_gracefully(self, self.tracker, self.stop_timeout if timeout is None else timeout)
 
 
 def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> BaseplateThriftServer:

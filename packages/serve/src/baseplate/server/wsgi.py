@@ -38,8 +38,8 @@ from gevent.pywsgi import LoggingLogAdapter, WSGIHandler, WSGIServer
 from baseplate import config
 from baseplate.server._connections import (
     ConnectionTracker,
+    GracefulServerMixin,
     set_no_delay,
-    stop_gracefully,
     yield_to_other_connections,
 )
 from baseplate.server._errors import FactoryError
@@ -105,7 +105,7 @@ def _with_tracking(handler_class: type[WSGIHandler]) -> type[WSGIHandler]:
     return tracked
 
 
-class BaseplateWSGIServer(WSGIServer):
+class BaseplateWSGIServer(GracefulServerMixin, WSGIServer):
     """A :class:`gevent.pywsgi.WSGIServer` that stops gracefully and counts requests.
 
     Use :func:`make_server` to build one from configuration.
@@ -140,24 +140,10 @@ class BaseplateWSGIServer(WSGIServer):
         self.stop_timeout = stop_timeout
         self.tracker = ConnectionTracker()
 
-    @property
-    def active_requests(self) -> int:
-        """The number of requests being handled right now."""
-        return self.tracker.active_requests
-
     def handle(self, sock: Any, address: Any) -> None:
         """Handle one connection (called by gevent in the connection's greenlet)."""
         set_no_delay(sock)
         super().handle(sock, address)
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop accepting, close idle connections and let in-flight requests finish.
-
-        Args:
-            timeout: Seconds to wait for in-flight requests before killing them; the
-                configured ``stop_timeout`` when ``None``.
-        """
-        stop_gracefully(self, self.tracker, self.stop_timeout if timeout is None else timeout)
 
 
 def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> BaseplateWSGIServer:
