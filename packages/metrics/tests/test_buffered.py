@@ -163,3 +163,25 @@ def test_many_queued_payloads_wake_the_worker_early(statsd: socket.socket) -> No
         assert 1000 == lines
     finally:
         transport.close()
+
+
+def test_metrics_still_queued_at_exit_are_sent(statsd: socket.socket) -> None:
+    """A process that exits normally sends what its background flusher still holds."""
+    import subprocess
+    import sys
+    import textwrap
+
+    host, port = statsd.getsockname()
+    script = textwrap.dedent(
+        f"""
+        from baseplate.metrics import metrics_client_from_config
+
+        client = metrics_client_from_config(
+            {{"metrics.namespace": "svc", "metrics.endpoint": "{host}:{port}",
+              "metrics.flush_interval": "1 hours"}}
+        )
+        client.counter("goodbye").increment()
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    assert b"svc.goodbye:1|c" == statsd.recv(65536)
