@@ -270,7 +270,7 @@ class Baseplate:
                 name,
                 None,
             )
-        if type(context) is RequestContext or isinstance(context, RequestContext):
+        if isinstance(context, RequestContext):
             context.bind(span, self._context_factories)
             span.context = context
         else:
