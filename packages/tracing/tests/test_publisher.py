@@ -16,7 +16,9 @@ import pytest
 
 from baseplate.config import ConfigurationError
 from baseplate.diagnostics.tracing import SidecarRecorder, ZipkinEndpoint, ZipkinSpan
+from baseplate.diagnostics.tracing._publisher import QUEUE_READ_TIMEOUT
 from baseplate.diagnostics.tracing.publisher import (
+    DRAIN_PAUSE,
     MAX_BATCH_SIZE_DEFAULT,
     BatchFull,
     SpanBatch,
@@ -24,7 +26,7 @@ from baseplate.diagnostics.tracing.publisher import (
     parse_publisher_config,
     publish_from_queue,
 )
-from baseplate.message_queue import MessageQueue
+from baseplate.message_queue import MessageQueue, TimedOutError
 from baseplate.metrics import metrics_client_from_config
 
 WATCHDOG = 20.0
@@ -299,6 +301,63 @@ def test_a_full_batch_is_posted_before_the_next_span(
         b"[" + SPAN_A + b"," + SPAN_B + b"]",
         b"[" + SPAN_A + b"]",
     ]
+
+
+class ScriptedQueue:
+    """Stands in for the queue: hands out ``messages``, logging each read and its timeout."""
+
+    def __init__(self, messages: list[bytes], log: list[tuple[str, float]], reads: int) -> None:
+        self.messages = messages
+        self.log = log
+        self.stop = RecordingEvent()
+        self._reads_left = reads
+
+    def get(self, timeout: float | None = None) -> bytes:
+        assert timeout is not None
+        self._reads_left -= 1
+        if self._reads_left == 0:
+            self.stop.set()
+        if self.messages:
+            self.log.append(("read", timeout))
+            return self.messages.pop(0)
+        self.log.append(("empty", timeout))
+        raise TimedOutError("empty")
+
+
+def test_the_publisher_drains_the_queue_then_pauses_before_waiting_again() -> None:
+    """Reads do not wait while spans are queued; once the queue is empty the publisher pauses
+    DRAIN_PAUSE before a read that waits, so a busy application's spans gather between reads
+    instead of each waking the publisher."""
+    log: list[tuple[str, float]] = []
+    queue = ScriptedQueue([SPAN_A, SPAN_B], log, reads=4)
+    original_wait = queue.stop.wait
+
+    def logged_wait(timeout: float | None = None) -> bool:
+        log.append(("pause", timeout if timeout is not None else -1.0))
+        return original_wait(timeout)
+
+    queue.stop.wait = logged_wait  # type: ignore[method-assign]
+    publisher = publisher_for("127.0.0.1:9", stop_event=queue.stop)
+    published: list[bytes] = []
+
+    def publish(body: bytes, span_count: int) -> bool:
+        published.append(body)
+        return True
+
+    publisher.publish = publish  # type: ignore[method-assign]
+    batch = SpanBatch(max_size=1000, max_age=60.0)
+
+    publish_from_queue(queue, publisher, batch, queue.stop)  # type: ignore[arg-type]
+
+    assert DRAIN_PAUSE > 0
+    assert log == [
+        ("read", 0.0),
+        ("read", 0.0),
+        ("empty", 0.0),
+        ("pause", DRAIN_PAUSE),
+        ("empty", QUEUE_READ_TIMEOUT),
+    ]
+    assert published == [b"[" + SPAN_A + b"," + SPAN_B + b"]"]
 
 
 @pytest.mark.integration

@@ -28,6 +28,9 @@ The ``metrics.*`` keys, when the section lacks them, are taken from the ``[app:A
 section (``--app-name``, default ``main``) if it has them.
 
 A batch is posted when the next span does not fit in it or when it is one second old.
+The publisher reads the queue until it is empty, then pauses for 10 ms (``DRAIN_PAUSE``)
+before waiting on it again, so that a busy application's spans gather in the queue and are
+read many per wake-up rather than one wake-up per span.
 Transient failures (I/O errors, timeouts, 5xx, 408, 429) are retried with exponential
 backoff for as long as it takes, so a collector outage delays spans but does not lose them.
 While the publisher retries, new spans wait in the queue; it holds 10,000 spans, and once it
@@ -58,6 +61,7 @@ from baseplate.message_queue import MessageQueue, MessageQueueError
 
 from ._client import positive_seconds
 from ._publisher import (
+    DRAIN_PAUSE,
     MAX_BATCH_SIZE_DEFAULT,
     BatchFull,
     MetricsClient,
@@ -68,6 +72,7 @@ from ._publisher import (
 from ._recorders import MAX_QUEUE_SIZE, MAX_SPAN_SIZE, QUEUE_NAME_PREFIX
 
 __all__ = [
+    "DRAIN_PAUSE",
     "MAX_BATCH_SIZE_DEFAULT",
     "BatchFull",
     "SpanBatch",
