@@ -19,21 +19,29 @@ the spread of requests served per connection, and the ratio to the bare server.
 
 The "all" observer mode is full instrumentation under baseplate-serve: logging, metrics
 (``metrics.endpoint`` is a UDP socket this script binds and reads; the default background
-flusher), tracing of every request (``tracing.sample_rate = 100%``, ``tracing.endpoint`` a
-small HTTP collector this script runs in a thread, answering 202 to ``POST /api/v1/spans``)
-and error reporting (``sentry.dsn`` names a local sink answering 200; nothing fails, so it
-receives nothing). The sinks run in this script's process, on the same machine, and what
-they received is printed, so a setup that silently sent nothing shows. The bare servers are
-only run without observers: "all" is compared with them.
+flusher), tracing of every request (``tracing.sample_rate = 100%`` unless ``--sample-rate``
+says otherwise; ``tracing.endpoint`` a small HTTP collector this script runs in a thread,
+answering 202 to ``POST /api/v1/spans``) and error reporting (``sentry.dsn`` names a local
+sink answering 200; nothing fails, so it receives nothing). The "sidecar" mode is the same
+but with the production path for spans: ``tracing.queue_name``, and the trace publisher
+sidecar (``python -m baseplate.diagnostics.tracing.publisher``) run by this script, posting
+to the same collector. Its queue is made here, as large as the user's RLIMIT_MSGQUEUE allows
+for 1 KiB spans (the default 10,000 x 100 KiB queue needs raised limits); as root the script
+raises ``fs.mqueue.msg_max`` to fit. The sinks run in this script's process (and the
+publisher's), on the same machine; their CPU per request and what they received are printed,
+so a setup that silently sent nothing shows. The bare servers are only run without
+observers: the full modes are compared with them.
 
 Targets: with the logging observer, WSGI >= 90 % and Thrift >= 80 % of the bare server's
-requests per second; with every observer, >= 85 % of the bare server without observers.
+requests per second; with every observer (either full mode), >= 85 % of the bare server
+without observers.
 
 Needs Linux, ``wrk`` (``tools/install-bench-deps.sh``), and baseplate-serve, baseplate-pyramid
 and baseplate-thrift installed. Run from anywhere:
 
     python benchmarks/bench_serve_load.py [--duration 10] [--connections 16] [--repeat 3]
-        [--protocol wsgi|thrift|both] [--observers none,logging,all]
+        [--protocol wsgi|thrift|both] [--observers none,logging,all,sidecar]
+        [--sample-rate 100%]
 
 The machine's other load counts: run it on an otherwise idle machine for numbers to compare.
 """
@@ -65,11 +73,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("bare", "bare+nodelay", "baseplate-serve")
 
 #: Observer modes: none, the logging observer, or every observer (baseplate-serve only).
-MODES = ("none", "logging", "all")
-MODE_LABELS = {"none": "no observers", "logging": "logging observer", "all": "all observers"}
+MODES = ("none", "logging", "all", "sidecar")
+MODE_LABELS = {
+    "none": "no observers",
+    "logging": "logging observer",
+    "all": "all observers",
+    "sidecar": "all, sidecar tracing",
+}
+#: The modes with every observer, exporting to the sinks; compared with the bare servers
+#: without observers.
+FULL_MODES = ("all", "sidecar")
 #: The least share of the bare server's req/s each mode should keep, per protocol.
 TARGETS = {("wsgi", "logging"): 0.90, ("thrift", "logging"): 0.80}
-TARGETS.update({(protocol, "all"): 0.85 for protocol in ("wsgi", "thrift")})
+TARGETS.update({(protocol, mode): 0.85 for protocol in ("wsgi", "thrift") for mode in FULL_MODES})
 
 WRK_SCRIPT = textwrap.dedent(
     """
@@ -308,10 +324,49 @@ class _Sink(http.server.ThreadingHTTPServer):
         self.server_close()
 
 
-class Sinks:
-    """What the "all" mode's exporters send to: statsd (UDP), a trace collector, Sentry."""
+#: The sidecar mode's span queue: as many messages as this user's RLIMIT_MSGQUEUE allows at
+#: this message size (spans of the example services are under 400 bytes), at most the
+#: recorder's default of 10,000. The default 10,000 x 100 KiB queue needs raised limits.
+SIDECAR_MESSAGE_SIZE = 1024
+#: What the kernel charges per queued message beyond its payload (message and tree nodes).
+_MQUEUE_MESSAGE_OVERHEAD = 112
 
-    def __init__(self) -> None:
+
+def _sidecar_queue(name: str) -> Any:
+    """Create the sidecar mode's queue, raising fs.mqueue.msg_max first if needed (root)."""
+    import resource
+
+    from baseplate.message_queue import MessageQueue
+
+    budget = resource.getrlimit(resource.RLIMIT_MSGQUEUE)[0]
+    if budget == resource.RLIM_INFINITY:
+        budget = 10_000 * (SIDECAR_MESSAGE_SIZE + _MQUEUE_MESSAGE_OVERHEAD)
+    messages = min(10_000, budget // (SIDECAR_MESSAGE_SIZE + _MQUEUE_MESSAGE_OVERHEAD))
+    msg_max = Path("/proc/sys/fs/mqueue/msg_max")
+    if int(msg_max.read_text()) < messages:
+        try:
+            msg_max.write_text(str(messages))
+        except OSError as exc:
+            raise SystemExit(
+                f"the sidecar mode needs fs.mqueue.msg_max >= {messages} (now "
+                f"{msg_max.read_text().strip()}) and could not raise it: {exc}"
+            ) from None
+    # The server and the publisher open this queue by name; the sizes given here apply
+    # because this call creates it.
+    return MessageQueue(f"/traces-{name}", messages, SIDECAR_MESSAGE_SIZE)
+
+
+class Sinks:
+    """What the full modes' exporters send to: statsd (UDP), a trace collector, Sentry.
+
+    With ``tracing="sidecar"`` spans go through a POSIX queue to the trace publisher sidecar,
+    run here as a process of its own, which posts them to the same collector.
+    """
+
+    def __init__(
+        self, tracing: str = "remote", workdir: Path | None = None, sample_rate: str = "100%"
+    ) -> None:
+        self.sample_rate = sample_rate
         self.statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.statsd.bind(("127.0.0.1", 0))
         self.statsd.settimeout(0.2)
@@ -322,6 +377,30 @@ class Sinks:
         self._reader.start()
         self.collector = _Sink(202)
         self.sentry = _Sink(200)
+        self.queue: Any = None
+        self.publisher: subprocess.Popen[Any] | None = None
+        if tracing == "sidecar":
+            assert workdir is not None
+            self.queue_name = f"bench-{os.getpid()}"
+            self.queue = _sidecar_queue(self.queue_name)
+            config = workdir / "publisher.ini"
+            config.write_text(
+                f"[trace-publisher:{self.queue_name}]\n"
+                f"zipkin_api_url = http://127.0.0.1:{self.collector.port}/api/v1\n"
+            )
+            self.publisher = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable,
+                    "-m",
+                    "baseplate.diagnostics.tracing.publisher",
+                    str(config),
+                    "--queue-name",
+                    self.queue_name,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
 
     def _read_statsd(self) -> None:
         while not self._stop.is_set():
@@ -341,9 +420,13 @@ class Sinks:
             "metrics.namespace = bench\n"
             f"metrics.endpoint = 127.0.0.1:{statsd_port}\n"
             "tracing.service_name = bench\n"
-            "tracing.sample_rate = 100%\n"
-            f"tracing.endpoint = 127.0.0.1:{self.collector.port}\n"
-            f"sentry.dsn = http://public@127.0.0.1:{self.sentry.port}/1\n"
+            f"tracing.sample_rate = {self.sample_rate}\n"
+            + (
+                f"tracing.queue_name = {self.queue_name}\n"
+                if self.queue is not None
+                else f"tracing.endpoint = 127.0.0.1:{self.collector.port}\n"
+            )
+            + f"sentry.dsn = http://public@127.0.0.1:{self.sentry.port}/1\n"
         )
 
     def summary(self) -> dict[str, int]:
@@ -356,12 +439,25 @@ class Sinks:
             "sentry_posts": self.sentry.posts,
         }
 
-    def close(self) -> None:
+    def cpu_seconds(self) -> float:
+        """CPU time the sinks used so far: this process's threads and the publisher's."""
+        own = time.process_time()
+        return own + (cpu_seconds(self.publisher.pid) if self.publisher is not None else 0.0)
+
+    def close(self) -> str:
+        """Stop every sink; return what the publisher, if any, wrote to stderr."""
+        publisher_log = ""
+        if self.publisher is not None:
+            publisher_log = stop_server(self.publisher)
+        if self.queue is not None:
+            self.queue.unlink()
+            self.queue.close()
         self._stop.set()
         self._reader.join(timeout=15)
         self.statsd.close()
         self.collector.close()
         self.sentry.close()
+        return publisher_log
 
 
 # --- the harness ------------------------------------------------------------------------------
@@ -400,7 +496,7 @@ def start_server(
     port = free_port()
     logging_observer = mode != "none"
     if kind.startswith("bare"):
-        if mode == "all":
+        if mode in FULL_MODES:
             raise ValueError("the bare servers run without observers or with logging only")
         mode = "bare-wsgi" if protocol == "wsgi" else "bare-thrift"
         args = [
@@ -421,7 +517,7 @@ def start_server(
         )
         config = workdir / f"{protocol}-{mode}.ini"
         observer = str(logging_observer).lower()
-        exporters = sinks.settings() if mode == "all" and sinks is not None else ""
+        exporters = sinks.settings() if mode in FULL_MODES and sinks is not None else ""
         config.write_text(
             f"[app:main]\nfactory = {factory}\nobservers.enabled = {observer}\n{exporters}\n"
             f"[server:main]\nfactory = baseplate.server.{protocol}\nstop_timeout = 5 seconds\n\n"
@@ -499,21 +595,28 @@ def measure(
     workdir: Path,
     script: Path,
 ) -> dict[str, Any]:
-    sinks = Sinks() if mode == "all" else None
+    sinks = None
+    if mode in FULL_MODES:
+        sinks = Sinks("sidecar" if mode == "sidecar" else "remote", workdir, args.sample_rate)
+    sink_cpu = 0.0
+    publisher_log = ""
     try:
         process, port = start_server(protocol, kind, mode, workdir, sinks)
         try:
             drive(protocol, port, args.warmup, args.connections, script)
             cpu_before = cpu_seconds(process.pid)
-            own_cpu_before = time.process_time()  # this process: the sinks' threads
+            sink_cpu_before = sinks.cpu_seconds() if sinks is not None else 0.0
             stats = drive(protocol, port, args.duration, args.connections, script)
-            own_cpu = time.process_time() - own_cpu_before
+            if sinks is not None:
+                sink_cpu = sinks.cpu_seconds() - sink_cpu_before
             cpu_after = cpu_seconds(process.pid)
         finally:
             stderr = stop_server(process)
     finally:
         if sinks is not None:
-            sinks.close()
+            publisher_log = sinks.close()
+    if ":WARNING:" in publisher_log or ":ERROR:" in publisher_log:
+        print(f"  the trace publisher logged:\n{publisher_log[-2000:]}", file=sys.stderr)
     if stats["errors"]:
         print(
             f"  warning: {stats['errors']} errors; server stderr:\n{stderr[-2000:]}",
@@ -541,7 +644,7 @@ def measure(
         "conn_cv": (statistics.pstdev(per_connection) / mean) if mean else 0.0,
         "warnings": len(warnings),
         "sinks": sinks.summary() if sinks is not None else None,
-        "sink_cpu_us": own_cpu / max(stats["requests"], 1) * 1e6,
+        "sink_cpu_us": sink_cpu / max(stats["requests"], 1) * 1e6,
     }
 
 
@@ -556,8 +659,15 @@ def main() -> None:
         type=_modes,
         default=list(MODES),
         help="comma-separated observer modes to measure baseplate-serve with: none, logging "
-        "(the logging observer) and all (every observer, exporting to local sinks); the bare "
-        "servers run with none (and logging when asked for) (default: none,logging,all)",
+        "(the logging observer), all (every observer, exporting to local sinks; spans over "
+        "HTTP from the server) and sidecar (the same, spans through the trace publisher "
+        "sidecar); the bare servers run with none (and logging when asked for) "
+        "(default: none,logging,all,sidecar)",
+    )
+    parser.add_argument(
+        "--sample-rate",
+        default="100%",
+        help="tracing.sample_rate of the full modes (default: 100%%)",
     )
     parser.add_argument(
         "--repeat",
@@ -602,7 +712,7 @@ def main() -> None:
     )
     print(
         f"{args.connections} connections, {args.duration:g} s per run, best of {args.repeat}; "
-        "load generator on the same machine"
+        f"load generator on the same machine; tracing.sample_rate {args.sample_rate}"
     )
     print(header)
     print("-" * len(header))
@@ -616,14 +726,15 @@ def main() -> None:
         )
     print(
         "'vs bare' compares with the faster of the two bare servers, with the same observers "
-        "(without observers for 'all observers')."
+        "(without observers for the full modes)."
     )
-    for protocol in protocols:
-        row = results.get((protocol, "all", "baseplate-serve"))
+    for protocol, mode in [(p, m) for p in protocols for m in FULL_MODES]:
+        row = results.get((protocol, mode, "baseplate-serve"))
         if row is not None and row["sinks"] is not None:
             sinks = row["sinks"]
             print(
-                f"{protocol} all observers, fastest run: statsd sink got {sinks['datagrams']} "
+                f"{protocol} {MODE_LABELS[mode]}, fastest run: statsd sink got "
+                f"{sinks['datagrams']} "
                 f"datagrams ({sinks['metric_lines']} lines); collector got {sinks['spans']} "
                 f"spans in {sinks['span_posts']} POSTs ({sinks['bad_span_posts']} unreadable); "
                 f"sentry sink got {sinks['sentry_posts']} POSTs; the sinks used "
@@ -637,7 +748,7 @@ def main() -> None:
             verdict = "meets" if ratio >= target else "MISSES"
             print(
                 f"{protocol}: {ratio:.1%} of the bare server's req/s with "
-                f"{'the logging observer' if mode == 'logging' else 'every observer'} "
+                f"{'the logging observer' if mode == 'logging' else MODE_LABELS[mode]} "
                 f"({verdict} the {target:.0%} target)"
             )
 
@@ -656,11 +767,11 @@ def _setups(modes: list[str]) -> list[tuple[str, str]]:
     """(mode, kind) pairs to run: bare servers only without observers or with logging."""
     setups = []
     for mode in MODES:
-        # "all" is compared with the bare servers without observers, so it needs them.
-        bare_needed = mode in modes or (mode == "none" and "all" in modes)
+        # The full modes are compared with the bare servers without observers.
+        bare_needed = mode in modes or (mode == "none" and bool(set(FULL_MODES) & set(modes)))
         for kind in KINDS:
             if kind.startswith("bare"):
-                if bare_needed and mode != "all":
+                if bare_needed and mode not in FULL_MODES:
                     setups.append((mode, kind))
             elif mode in modes:
                 setups.append((mode, kind))
@@ -670,7 +781,7 @@ def _setups(modes: list[str]) -> list[tuple[str, str]]:
 def _baseline(
     results: dict[tuple[str, str, str], dict[str, Any]], protocol: str, mode: str
 ) -> dict[str, Any]:
-    bare_mode = "none" if mode == "all" else mode
+    bare_mode = "none" if mode in FULL_MODES else mode
     candidates = [results[(protocol, bare_mode, kind)] for kind in KINDS if kind.startswith("bare")]
     return max(candidates, key=lambda row: row["rps"])
 
