@@ -7,6 +7,7 @@ import threading
 import time
 
 import gevent
+import gevent.socket
 import pytest
 from thrift.protocol.TBinaryProtocol import TBinaryProtocol
 from thrift.protocol.THeaderProtocol import THeaderProtocolFactory
@@ -128,3 +129,59 @@ def test_bad_configuration_names_the_key():
     """Bad server settings are ConfigurationErrors naming the key."""
     with socket.socket() as listener, pytest.raises(ConfigurationError, match=r"^stop_timeout: "):
         thrift_server.make_server({"stop_timeout": "-3"}, listener, object())
+
+
+class CountingSocket:
+    """Wraps a gevent socket and counts the send calls the transport makes."""
+
+    def __init__(self, sock) -> None:
+        self.sock = sock
+        self.calls: list[str] = []
+
+    def send(self, data) -> int:
+        self.calls.append("send")
+        return self.sock.send(data)
+
+    def sendall(self, data) -> None:
+        self.calls.append("sendall")
+        self.sock.sendall(data)
+
+
+def test_a_small_response_is_one_send_call():
+    """A response that fits the socket buffer goes out in one send: no sendall, whose gevent
+    implementation asks the kernel for the buffer size first (a second system call)."""
+    ours, theirs = gevent.socket.socketpair()
+    counting = CountingSocket(ours)
+    transport = thrift_server._ConnectionTransport(counting)
+    transport.write(b"head")
+    transport.write(b"body")
+    transport.flush()
+    assert theirs.recv(100) == b"headbody"
+    assert counting.calls == ["send"]
+    ours.close()
+    theirs.close()
+
+
+def test_a_response_larger_than_the_socket_buffer_arrives_whole():
+    """What one send leaves over is sent with sendall, in order, while the peer reads."""
+    ours, theirs = gevent.socket.socketpair()
+    payload = bytes(range(256)) * (32 * 1024)  # 8 MiB: far more than one send takes
+    received = bytearray()
+
+    def read_all() -> None:
+        while len(received) < len(payload):
+            chunk = theirs.recv(1 << 20)
+            if not chunk:
+                return
+            received.extend(chunk)
+
+    reader = gevent.spawn(read_all)
+    counting = CountingSocket(ours)
+    transport = thrift_server._ConnectionTransport(counting)
+    transport.write(payload)
+    transport.flush()
+    reader.join(timeout=30)
+    assert bytes(received) == payload
+    assert counting.calls == ["send", "sendall"]
+    ours.close()
+    theirs.close()

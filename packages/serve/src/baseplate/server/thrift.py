@@ -111,10 +111,17 @@ class _ConnectionTransport:
         self._wbuf.append(buf)
 
     def flush(self) -> None:
+        """Send what was written: one ``send`` call for a response that fits the socket buffer.
+
+        gevent's ``sendall`` asks the kernel for the socket's buffer size on every call, a
+        second system call per response; it is used only for what one ``send`` left over.
+        """
         if self._wbuf:
             data = b"".join(self._wbuf)
             self._wbuf.clear()
-            self._sock.sendall(data)
+            sent = self._sock.send(data)
+            if sent < len(data):
+                self._sock.sendall(memoryview(data)[sent:])
 
 
 class BaseplateThriftServer(GracefulServerMixin, StreamServer):
