@@ -333,3 +333,82 @@ def test_server_span_observer_is_only_registered_on_server_spans() -> None:
     span = ServerSpan(1, None, 1, None, None, "x", None)
     observer.on_server_span_created(RequestContext(), span)
     assert span.sampled is True
+
+
+def test_tag_keys_and_values_are_cut_to_their_limits() -> None:
+    """Tag keys longer than 128 and values longer than 1024 characters are cut; other tags,
+    bools and short strings, are kept as they are."""
+    baseplate, recorder = make_baseplate()
+    span = baseplate.make_server_span(RequestContext(), "handler", upstream())
+    span.start()
+    span.set_tag("k" * 200, "short")
+    span.set_tag("long", "v" * 5000)
+    span.set_tag("number", 10**2000 // 10**1000)  # a 1001-digit int, as str
+    span.set_tag("flag", True)
+    span.finish()
+    (recorded,) = recorder.spans
+    tags = [(a["key"], a["value"]) for a in recorded["binaryAnnotations"]]
+    assert tags == [
+        ("k" * 128, "short"),
+        ("long", "v" * 1024),
+        ("number", "1" + "0" * 1000),
+        ("flag", True),
+    ]
+
+
+def test_a_span_keeps_at_most_64_tags_and_counts_the_rest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Past 64 tags, new tags are dropped, counted on the client and warned about once; the
+    error annotation added at the end still appears."""
+    recorder = InMemoryRecorder()
+    client = TracingClient("my_service", 1.0, recorder)
+    baseplate = Baseplate()
+    baseplate.configure_tracing(client)
+    span = baseplate.make_server_span(RequestContext(), "handler", upstream())
+    span.start()
+    for number in range(70):
+        span.set_tag(f"tag{number}", number)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        span.finish(sys.exc_info())
+    (recorded,) = recorder.spans
+    keys = [a["key"] for a in recorded["binaryAnnotations"]]
+    assert keys == [f"tag{number}" for number in range(64)] + ["error"]
+    assert client.dropped_tags == 6
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "Span 'handler' already has 64 tags; tag 'tag64' dropped "
+        "(1 tag(s) dropped since the last warning)"
+    ]
+
+
+def test_a_local_span_keeps_64_tags_besides_its_component() -> None:
+    """The lc annotation of a local span does not count against the 64-tag limit."""
+    baseplate, recorder = make_baseplate()
+    server_span = baseplate.make_server_span(RequestContext(), "handler", upstream())
+    server_span.start()
+    child = server_span.make_child("work", local=True, component_name="worker")
+    child.start()
+    for number in range(65):
+        child.set_tag(f"tag{number}", "x")
+    child.finish()
+    server_span.finish()
+    local = by_name(recorder.spans)["work"]
+    keys = [a["key"] for a in local["binaryAnnotations"]]
+    assert keys == ["lc"] + [f"tag{number}" for number in range(64)]
+
+
+def test_a_span_at_every_tag_limit_fits_the_sidecar_message_size() -> None:
+    """64 tags with the longest ASCII keys and values encode to less than the 100 KiB the
+    sidecar queue's messages hold, so capped spans are never too large for it."""
+    baseplate, recorder = make_baseplate()
+    span = baseplate.make_server_span(RequestContext(), "handler", upstream())
+    span.start()
+    for number in range(64):
+        span.set_tag(f"{number:03d}" + "k" * 300, "v" * 3000)
+    span.finish()
+    (encoded,) = recorder.serialized
+    assert len(json.loads(encoded)["binaryAnnotations"]) == 64
+    assert len(encoded) < 102_400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -136,20 +137,65 @@ def test_sidecar_recorder_records_requests(trace_queue: Callable[..., MessageQue
     assert (message["name"], message["traceId"], message["parentId"]) == ("get_thing", 1, 0)
 
 
-def test_sidecar_recorder_drops_oversized_spans(
+def test_sidecar_recorder_sends_an_oversized_span_without_its_tags(
     trace_queue: Callable[..., MessageQueue],
     caplog: pytest.LogCaptureFixture,
     watchdog: Callable[[Callable[[], Any]], Any],
 ) -> None:
-    """A span larger than the queue's message size is dropped with a warning, not raised."""
+    """A span too large for the queue's messages is sent without its tags, tagged truncated,
+    with a warning: its timing and outcome still reach the collector."""
     queue = trace_queue(max_message_size=512)
     recorder = sidecar_for(queue)
     watchdog(lambda: traced_request(recorder, tag="x" * 1000))
+    message = json.loads(queue.get(timeout=0))
+    assert message["name"] == "handler"
+    assert [(a["key"], a["value"]) for a in message["binaryAnnotations"]] == [("truncated", True)]
+    assert [a["value"] for a in message["annotations"]] == ["sr", "ss"]
+    assert recorder.dropped == 0
+    (warning,) = warnings_of(caplog)
+    assert "more than the trace queue" in warning
+    assert "accepts (512 bytes); sent without its tags" in warning
+
+
+def test_sidecar_recorder_keeps_the_error_tag_of_an_oversized_span(
+    trace_queue: Callable[..., MessageQueue],
+    watchdog: Callable[[Callable[[], Any]], Any],
+) -> None:
+    """Shrinking a span keeps the annotations that say what happened (error here)."""
+    queue = trace_queue(max_message_size=512)
+    recorder = sidecar_for(queue)
+    baseplate = Baseplate()
+    baseplate.configure_tracing(TracingClient("svc", 1.0, recorder))
+    span = baseplate.make_server_span(
+        RequestContext(), "handler", TraceInfo.from_upstream(1, None, 1, True, None)
+    )
+    span.start()
+    span.set_tag("big", "x" * 1000)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        watchdog(lambda: span.finish(sys.exc_info()))
+    message = json.loads(queue.get(timeout=0))
+    assert [(a["key"], a["value"]) for a in message["binaryAnnotations"]] == [
+        ("error", True),
+        ("truncated", True),
+    ]
+
+
+def test_sidecar_recorder_drops_a_span_too_large_even_without_tags(
+    trace_queue: Callable[..., MessageQueue],
+    caplog: pytest.LogCaptureFixture,
+    watchdog: Callable[[Callable[[], Any]], Any],
+) -> None:
+    """A span whose name alone exceeds the message size is dropped with a warning."""
+    queue = trace_queue(max_message_size=512)
+    recorder = sidecar_for(queue)
+    watchdog(lambda: traced_request(recorder, name="n" * 600))
     assert recorder.dropped == 1
     with pytest.raises(TimedOutError):
         queue.get(timeout=0)
     (warning,) = warnings_of(caplog)
-    assert "more than the trace queue" in warning
+    assert "even without its tags" in warning
     assert "accepts (512 bytes); dropped" in warning
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from baseplate import config
 
-from ._recorders import LoggingRecorder, NullRecorder, Recorder, SidecarRecorder
+from ._recorders import DropCounter, LoggingRecorder, NullRecorder, Recorder, SidecarRecorder
 from ._remote import RemoteRecorder
-from ._zipkin import ZipkinEndpoint
+from ._zipkin import MAX_TAGS_PER_SPAN, ZipkinEndpoint
 
 logger = logging.getLogger("baseplate.diagnostics.tracing")
 
@@ -62,6 +62,21 @@ class TracingClient:
         self.sample_rate = _check_sample_rate(sample_rate)
         self.recorder = recorder
         self.endpoint = ZipkinEndpoint(service_name, _local_ipv4())
+        self._tag_drops = DropCounter(counted="tag(s) dropped")
+
+    @property
+    def dropped_tags(self) -> int:
+        """How many tags were dropped because their span already had 64 (the most allowed).
+
+        Each drop is also reported in a warning logged at most every 10 seconds.
+        """
+        return self._tag_drops.total
+
+    def drop_tag(self, span_name: str, key: str) -> None:
+        """Count a tag refused by a full span and maybe log a warning (rate-limited)."""
+        self._tag_drops.drop(
+            "Span %r already has %d tags; tag %r dropped", span_name, MAX_TAGS_PER_SPAN, key
+        )
 
     def __repr__(self) -> str:
         return (

@@ -18,7 +18,13 @@ from baseplate.core import (
     SpanObserver,
 )
 
-from ._zipkin import ANNOTATIONS, ZipkinSpan
+from ._zipkin import (
+    ANNOTATIONS,
+    MAX_TAG_KEY_LENGTH,
+    MAX_TAG_VALUE_LENGTH,
+    MAX_TAGS_PER_SPAN,
+    ZipkinSpan,
+)
 
 if TYPE_CHECKING:
     from ._client import TracingClient
@@ -50,6 +56,7 @@ class TraceSpanObserver(SpanObserver):
         "client",
         "flags",
         "id",
+        "max_tags",
         "name",
         "parent_id",
         "start_ns",
@@ -67,6 +74,8 @@ class TraceSpanObserver(SpanObserver):
         self.start_us = 0
         self.start_ns = -1
         self.binary_annotations: list[tuple[str, bool | str]] = []
+        # The annotations this observer adds itself (lc) do not count against the limit.
+        self.max_tags = MAX_TAGS_PER_SPAN
 
     def on_start(self) -> None:
         """Note the start time."""
@@ -74,9 +83,23 @@ class TraceSpanObserver(SpanObserver):
         self.start_ns = _perf_ns()
 
     def on_set_tag(self, key: str, value: Any) -> None:
-        """Record the tag as a binary annotation (non-bool, non-str values as ``str``)."""
-        if value is not True and value is not False and type(value) is not str:
-            value = str(value)
+        """Record the tag as a binary annotation (non-bool, non-str values as ``str``).
+
+        Spans hold bounded data: keys longer than :data:`MAX_TAG_KEY_LENGTH` and values
+        longer than :data:`MAX_TAG_VALUE_LENGTH` characters are cut to those lengths, and
+        past :data:`MAX_TAGS_PER_SPAN` tags new ones are dropped, counted in the client's
+        ``dropped_tags`` and warned about at a limited rate.
+        """
+        if value is not True and value is not False:
+            if type(value) is not str:
+                value = str(value)
+            if len(value) > MAX_TAG_VALUE_LENGTH:
+                value = value[:MAX_TAG_VALUE_LENGTH]
+        if len(key) > MAX_TAG_KEY_LENGTH:
+            key = key[:MAX_TAG_KEY_LENGTH]
+        if len(self.binary_annotations) >= self.max_tags:
+            self.client.drop_tag(self.name, key)
+            return
         self.binary_annotations.append((key, value))
 
     def on_child_span_created(self, span: Span) -> None:
@@ -130,6 +153,7 @@ class TraceLocalSpanObserver(TraceSpanObserver):
         component_name = getattr(span, "component_name", None)
         if component_name is not None:
             self.binary_annotations.append((ANNOTATIONS["LOCAL_COMPONENT"], component_name))
+            self.max_tags += 1
 
 
 class TraceServerSpanObserver(TraceSpanObserver, ServerSpanObserver):

@@ -37,10 +37,14 @@ class DropCounter:
 
     Args:
         interval: The least time between two warnings, in seconds.
+        counted: What the count is of, as the warnings say it (``"span(s) dropped"``).
     """
 
-    def __init__(self, interval: float = _WARNING_INTERVAL) -> None:
+    def __init__(
+        self, interval: float = _WARNING_INTERVAL, counted: str = "span(s) dropped"
+    ) -> None:
         self._interval = interval
+        self._suffix = f" (%d {counted} since the last warning)"
         self._lock = threading.Lock()
         self._total = 0
         self._unreported = 0
@@ -61,7 +65,7 @@ class DropCounter:
                 return
             self._next_warning = now + self._interval
             unreported, self._unreported = self._unreported, 0
-        logger.warning(message + " (%d span(s) dropped since the last warning)", *args, unreported)
+        logger.warning(message + self._suffix, *args, unreported)
 
 
 class Recorder(abc.ABC):
@@ -169,7 +173,9 @@ class SidecarRecorder(Recorder):
     requests. Each span is encoded as JSON and put on the queue with a single, non-blocking
     attempt. The request never waits and never sees an error:
 
-    * a span larger than the queue's message size is dropped with a warning;
+    * a span larger than the queue's message size is sent without its tags (keeping the
+      error, debug and local-component annotations, and tagged ``truncated``) with a
+      warning, or dropped with a warning if it is still too large;
     * when the queue is full -- the sidecar is down or slower than the application -- the
       span is dropped with a warning asking whether the sidecar is healthy;
     * any other queue error is logged and the span dropped.
@@ -195,6 +201,7 @@ class SidecarRecorder(Recorder):
     ) -> None:
         self.queue = MessageQueue(QUEUE_NAME_PREFIX + queue_name, max_messages, max_message_size)
         self._drops = DropCounter()
+        self._shrinks = DropCounter(counted="span(s) sent without tags")
         self._closed = False
 
     @property
@@ -215,14 +222,27 @@ class SidecarRecorder(Recorder):
             return
         max_size = self.queue.max_message_size
         if len(data) > max_size:
-            self._drops.drop(
-                "Span %r is %d bytes, more than the trace queue %s accepts (%d bytes); dropped",
+            # Keep the span's timing and outcome: send it without its other tags.
+            size = len(data)
+            data = span.without_tags().to_json()
+            if len(data) > max_size:
+                self._drops.drop(
+                    "Span %r is %d bytes even without its tags, more than the trace queue %s "
+                    "accepts (%d bytes); dropped",
+                    span.name,
+                    len(data),
+                    self.queue.name,
+                    max_size,
+                )
+                return
+            self._shrinks.drop(
+                "Span %r was %d bytes, more than the trace queue %s accepts (%d bytes); "
+                "sent without its tags, tagged truncated",
                 span.name,
-                len(data),
+                size,
                 self.queue.name,
                 max_size,
             )
-            return
         try:
             self.queue.put(data, timeout=0)
         except TimedOutError:

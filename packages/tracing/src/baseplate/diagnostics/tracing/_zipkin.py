@@ -22,6 +22,17 @@ ANNOTATIONS = {
     "ERROR": "error",
 }
 
+#: The most tags (binary annotations) a span keeps; later tags are dropped and counted. The
+#: error, debug and local-component annotations the observers add are not counted.
+MAX_TAGS_PER_SPAN = 64
+#: Longer tag keys are cut to this many characters.
+MAX_TAG_KEY_LENGTH = 128
+#: Longer tag values are cut to this many characters. With the limits above, a span of ASCII
+#: tags encodes to well under the sidecar queue's 100 KiB message size.
+MAX_TAG_VALUE_LENGTH = 1024
+#: Binary annotation keys kept when a span has to be shrunk to fit a transport.
+ESSENTIAL_KEYS = frozenset({"error", "debug", "lc", "component"})
+
 
 def _json_value(value: bool | str) -> str:
     if value is True:
@@ -129,6 +140,26 @@ class ZipkinSpan:
             ],
             "parentId": self.parent_id,
         }
+
+    def without_tags(self) -> ZipkinSpan:
+        """Return a copy keeping only the essential tags (error, debug, lc, component).
+
+        Used when the encoded span is too large for its transport; the copy is tagged
+        ``truncated``.
+        """
+        kept = [(key, value) for key, value in self.binary_annotations if key in ESSENTIAL_KEYS]
+        kept.append(("truncated", True))
+        return ZipkinSpan(
+            self.trace_id,
+            self.name,
+            self.id,
+            self.parent_id,
+            self.timestamp,
+            self.duration,
+            self.annotations,
+            kept,
+            self.endpoint,
+        )
 
     def to_json(self) -> bytes:
         """Return the span's compact JSON encoding (ASCII), as the sidecar queue carries it."""
