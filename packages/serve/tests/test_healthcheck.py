@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import socket
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -159,6 +160,29 @@ def test_thrift_v2_is_healthy_with_the_probe(capsys, thread_server, healthy):
             out,
             err,
         )
+
+
+def test_thrift_over_a_unix_socket(capsys, thread_server, tmp_path):
+    """A path endpoint reaches a Thrift server listening on a UNIX domain socket."""
+    path = str(tmp_path / "thrift.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    listener.setblocking(False)
+    handler = V2Handler(True)
+    processor = BaseplateServiceV2.Processor(handler)
+    try:
+        with thread_server(lambda _: thrift_server.make_server({}, listener, processor)) as (
+            _,
+            _port,
+            stop,
+        ):
+            result = run(capsys, "thrift", path, "--probe", "readiness")
+            stop()
+    finally:
+        listener.close()
+    assert (0, "OK!\n", "") == result
+    assert [1] == handler.probes
 
 
 class V1OnlyProcessor:
