@@ -85,10 +85,10 @@ class TraceSpanObserver(SpanObserver):
     def on_set_tag(self, key: str, value: Any) -> None:
         """Record the tag as a binary annotation (non-bool, non-str values as ``str``).
 
-        Spans hold bounded data: keys longer than :data:`MAX_TAG_KEY_LENGTH` and values
-        longer than :data:`MAX_TAG_VALUE_LENGTH` characters are cut to those lengths, and
-        past :data:`MAX_TAGS_PER_SPAN` tags new ones are dropped, counted in the client's
-        ``dropped_tags`` and warned about at a limited rate.
+        Spans hold bounded data: keys longer than 128 characters and values longer than
+        1,024 are cut to those lengths, and past 64 tags (an ``lc`` annotation aside) new
+        ones are dropped, counted in the client's ``dropped_tags`` and warned about at a
+        limited rate.
         """
         if value is not True and value is not False:
             if type(value) is not str:

@@ -243,10 +243,9 @@ def publish_from_queue(
 
     A batch is published when the next span does not fit or when its first span is
     ``batch.max_age`` seconds old. Each time the queue is found empty the publisher pauses
-    for :data:`DRAIN_PAUSE` before waiting on it again. Messages that are not JSON objects are
-    dropped with a
-    warning (they would make the collector refuse the whole batch). When stopping, what is
-    left in the batch gets one more attempt.
+    for ``DRAIN_PAUSE`` (10 ms) before waiting on it again. Messages that are not JSON
+    objects are dropped with a warning (they would make the collector refuse the whole
+    batch). When stopping, what is left in the batch gets one more attempt.
     """
     found_empty = False
     while not stop_event.is_set():
