@@ -91,7 +91,20 @@ def check_sample_rate(name: str, sample_rate: float) -> None:
         )
 
 
-class Counter:
+class _Metric:
+    """What every metric holds: its full name and where its lines go."""
+
+    __slots__ = ("_emit", "name")
+
+    def __init__(self, name: str, emit: Emit) -> None:
+        self.name = name
+        self._emit = emit
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class Counter(_Metric):
     """A counter for counting events over time.
 
     Counters are made by :meth:`Client.counter <baseplate.metrics.Client.counter>` or
@@ -105,14 +118,7 @@ class Counter:
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_emit", "name")
-
-    def __init__(self, name: str, emit: Emit) -> None:
-        self.name = name
-        self._emit = emit
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name!r}>"
+    __slots__ = ()
 
     def increment(self, delta: float = 1, sample_rate: float = 1.0) -> None:
         """Increment the counter.
@@ -186,7 +192,7 @@ def _no_emit(line: str) -> None:  # pragma: no cover - BatchCounter never emits 
     raise AssertionError("a batch counter is sent by its batch")
 
 
-class Timer:
+class Timer(_Metric):
     """A timer for recording elapsed times.
 
     It sends ``name:<milliseconds>|ms``. It measures with :func:`time.perf_counter`, a
@@ -199,15 +205,11 @@ class Timer:
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_emit", "_start", "name")
+    __slots__ = ("_start",)
 
     def __init__(self, name: str, emit: Emit) -> None:
-        self.name = name
-        self._emit = emit
+        super().__init__(name, emit)
         self._start: float | None = None
-
-    def __repr__(self) -> str:
-        return f"<Timer {self.name!r}>"
 
     def start(self) -> None:
         """Record the current time as the start of the timer (restarting it if running)."""
@@ -251,7 +253,7 @@ class Timer:
         self.stop()
 
 
-class Gauge:
+class Gauge(_Metric):
     """A gauge: a value that is replaced rather than accumulated, such as a pool size.
 
     It sends ``name:<value>|g``. statsd can also add to a gauge, but the running value is
@@ -263,14 +265,7 @@ class Gauge:
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_emit", "name")
-
-    def __init__(self, name: str, emit: Emit) -> None:
-        self.name = name
-        self._emit = emit
-
-    def __repr__(self) -> str:
-        return f"<Gauge {self.name!r}>"
+    __slots__ = ()
 
     def replace(self, new_value: float) -> None:
         """Replace the value held by the gauge.
@@ -291,7 +286,7 @@ class Gauge:
         self._emit(f"{self.name}:{new_value:g}|g")
 
 
-class Histogram:
+class Histogram(_Metric):
     """A distribution of values, bucketed by the statsd backend.
 
     It sends ``name:<value>|h``; the backend must support the ``h`` type, and its
@@ -303,14 +298,7 @@ class Histogram:
     .. versionadded:: 0.1.0
     """
 
-    __slots__ = ("_emit", "name")
-
-    def __init__(self, name: str, emit: Emit) -> None:
-        self.name = name
-        self._emit = emit
-
-    def __repr__(self) -> str:
-        return f"<Histogram {self.name!r}>"
+    __slots__ = ()
 
     def add_sample(self, value: float) -> None:
         """Add a value to the histogram.
