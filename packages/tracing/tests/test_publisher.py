@@ -303,51 +303,53 @@ def test_a_full_batch_is_posted_before_the_next_span(
     ]
 
 
-class ScriptedQueue:
-    """Stands in for the queue: hands out ``messages``, logging each read and its timeout."""
+class ScriptedStop(RecordingEvent):
+    """A stop event that logs each pause (wait) in ``log`` and never really sleeps."""
 
-    def __init__(self, messages: list[bytes], log: list[tuple[str, float]], reads: int) -> None:
-        self.messages = messages
+    def __init__(self, log: list[tuple[str, float | None]]) -> None:
+        super().__init__()
         self.log = log
-        self.stop = RecordingEvent()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.log.append(("pause", timeout))
+        return super().wait(timeout)
+
+
+class ScriptedQueue:
+    """Stands in for the queue: hands out ``messages``, logging each read and its timeout,
+    and sets ``stop`` on the ``reads``-th read."""
+
+    def __init__(self, messages: list[bytes], stop: ScriptedStop, reads: int) -> None:
+        self.messages = messages
+        self.stop = stop
         self._reads_left = reads
 
     def get(self, timeout: float | None = None) -> bytes:
-        assert timeout is not None
         self._reads_left -= 1
         if self._reads_left == 0:
             self.stop.set()
         if self.messages:
-            self.log.append(("read", timeout))
+            self.stop.log.append(("read", timeout))
             return self.messages.pop(0)
-        self.log.append(("empty", timeout))
+        self.stop.log.append(("empty", timeout))
         raise TimedOutError("empty")
 
 
-def test_the_publisher_drains_the_queue_then_pauses_before_waiting_again() -> None:
+@pytest.mark.integration
+def test_the_publisher_drains_the_queue_then_pauses_before_waiting_again(
+    collector: Callable[..., Any],
+) -> None:
     """Reads do not wait while spans are queued; once the queue is empty the publisher pauses
     DRAIN_PAUSE before a read that waits, so a busy application's spans gather between reads
     instead of each waking the publisher."""
-    log: list[tuple[str, float]] = []
-    queue = ScriptedQueue([SPAN_A, SPAN_B], log, reads=4)
-    original_wait = queue.stop.wait
-
-    def logged_wait(timeout: float | None = None) -> bool:
-        log.append(("pause", timeout if timeout is not None else -1.0))
-        return original_wait(timeout)
-
-    queue.stop.wait = logged_wait  # type: ignore[method-assign]
-    publisher = publisher_for("127.0.0.1:9", stop_event=queue.stop)
-    published: list[bytes] = []
-
-    def publish(body: bytes, span_count: int) -> bool:
-        published.append(body)
-        return True
-
-    publisher.publish = publish  # type: ignore[method-assign]
+    server = collector()
+    log: list[tuple[str, float | None]] = []
+    stop = ScriptedStop(log)
+    queue = ScriptedQueue([SPAN_A, SPAN_B], stop, reads=4)
+    publisher = publisher_for(server.address, stop_event=stop)
     batch = SpanBatch(max_size=1000, max_age=60.0)
 
-    publish_from_queue(queue, publisher, batch, queue.stop)  # type: ignore[arg-type]
+    publish_from_queue(queue, publisher, batch, stop)  # type: ignore[arg-type]
 
     assert DRAIN_PAUSE > 0
     assert log == [
@@ -357,7 +359,7 @@ def test_the_publisher_drains_the_queue_then_pauses_before_waiting_again() -> No
         ("pause", DRAIN_PAUSE),
         ("empty", QUEUE_READ_TIMEOUT),
     ]
-    assert published == [b"[" + SPAN_A + b"," + SPAN_B + b"]"]
+    assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"," + SPAN_B + b"]"]
 
 
 @pytest.mark.integration
