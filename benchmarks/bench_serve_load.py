@@ -41,7 +41,9 @@ and baseplate-thrift installed. Run from anywhere:
 
     python benchmarks/bench_serve_load.py [--duration 10] [--connections 16] [--repeat 3]
         [--protocol wsgi|thrift|both] [--observers none,logging,all,sidecar]
-        [--sample-rate 100%]
+        [--sample-rate 100%] [--omit metrics,tracing,sentry]
+
+``--omit`` leaves observers out of the full modes, to see what each one costs under load.
 
 The machine's other load counts: run it on an otherwise idle machine for numbers to compare.
 """
@@ -364,9 +366,14 @@ class Sinks:
     """
 
     def __init__(
-        self, tracing: str = "remote", workdir: Path | None = None, sample_rate: str = "100%"
+        self,
+        tracing: str = "remote",
+        workdir: Path | None = None,
+        sample_rate: str = "100%",
+        omit: frozenset[str] = frozenset(),
     ) -> None:
         self.sample_rate = sample_rate
+        self.omit = omit
         self.statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.statsd.bind(("127.0.0.1", 0))
         self.statsd.settimeout(0.2)
@@ -414,20 +421,21 @@ class Sinks:
             self.metric_lines += payload.count(b"\n") + 1
 
     def settings(self) -> str:
-        """The [app:main] lines configuring every observer to send here."""
+        """The [app:main] lines configuring every observer (but the omitted) to send here."""
         statsd_port = self.statsd.getsockname()[1]
-        return (
-            "metrics.namespace = bench\n"
-            f"metrics.endpoint = 127.0.0.1:{statsd_port}\n"
-            "tracing.service_name = bench\n"
-            f"tracing.sample_rate = {self.sample_rate}\n"
-            + (
-                f"tracing.queue_name = {self.queue_name}\n"
-                if self.queue is not None
-                else f"tracing.endpoint = 127.0.0.1:{self.collector.port}\n"
-            )
-            + f"sentry.dsn = http://public@127.0.0.1:{self.sentry.port}/1\n"
-        )
+        settings = {
+            "metrics": f"metrics.namespace = bench\nmetrics.endpoint = 127.0.0.1:{statsd_port}\n",
+            "tracing": (
+                f"tracing.service_name = bench\ntracing.sample_rate = {self.sample_rate}\n"
+                + (
+                    f"tracing.queue_name = {self.queue_name}\n"
+                    if self.queue is not None
+                    else f"tracing.endpoint = 127.0.0.1:{self.collector.port}\n"
+                )
+            ),
+            "sentry": f"sentry.dsn = http://public@127.0.0.1:{self.sentry.port}/1\n",
+        }
+        return "".join(text for name, text in settings.items() if name not in self.omit)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -597,7 +605,9 @@ def measure(
 ) -> dict[str, Any]:
     sinks = None
     if mode in FULL_MODES:
-        sinks = Sinks("sidecar" if mode == "sidecar" else "remote", workdir, args.sample_rate)
+        sinks = Sinks(
+            "sidecar" if mode == "sidecar" else "remote", workdir, args.sample_rate, args.omit
+        )
     sink_cpu = 0.0
     publisher_log = ""
     try:
@@ -670,6 +680,13 @@ def main() -> None:
         help="tracing.sample_rate of the full modes (default: 100%%)",
     )
     parser.add_argument(
+        "--omit",
+        type=_observer_names,
+        default=frozenset(),
+        help="comma-separated observers to leave out of the full modes (metrics, tracing, "
+        "sentry), to see what each one costs (default: none left out)",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=1,
@@ -713,6 +730,7 @@ def main() -> None:
     print(
         f"{args.connections} connections, {args.duration:g} s per run, best of {args.repeat}; "
         f"load generator on the same machine; tracing.sample_rate {args.sample_rate}"
+        + (f"; full modes without {', '.join(sorted(args.omit))}" if args.omit else "")
     )
     print(header)
     print("-" * len(header))
@@ -751,6 +769,16 @@ def main() -> None:
                 f"{'the logging observer' if mode == 'logging' else MODE_LABELS[mode]} "
                 f"({verdict} the {target:.0%} target)"
             )
+
+
+def _observer_names(text: str) -> frozenset[str]:
+    names = frozenset(name.strip() for name in text.split(",") if name.strip())
+    unknown = sorted(names - {"metrics", "tracing", "sentry"})
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of metrics, tracing, sentry, got {text!r}"
+        )
+    return names
 
 
 def _modes(text: str) -> list[str]:

@@ -78,10 +78,10 @@ class RequestReporter:
         self.trace_id = server_span.trace_id
         self._span_id = server_span.id
         self._transaction = server_span.name
-        self._tags: dict[str, str] = {"trace_id": str(server_span.trace_id)}
-        self._request: dict[str, Any] = {}
-        max_breadcrumbs = client.options.get("max_breadcrumbs", _DEFAULT_MAX_BREADCRUMBS)
-        self._breadcrumbs: deque[dict[str, Any]] = deque(maxlen=max_breadcrumbs)
+        # Made on first use: most requests never tag, log or report anything.
+        self._tags: dict[str, str] | None = None
+        self._request: dict[str, Any] | None = None
+        self._breadcrumbs: deque[dict[str, Any]] | None = None
         self._scope: sentry_sdk.Scope | None = None
 
     def __repr__(self) -> str:
@@ -106,7 +106,10 @@ class RequestReporter:
             key: The tag's name.
             value: Its value, sent as text (cut to Sentry's 200 characters).
         """
-        self._tags[key] = str(value)[:_MAX_TAG_LENGTH]
+        tags = self._tags
+        if tags is None:
+            tags = self._tags = {}
+        tags[key] = str(value)[:_MAX_TAG_LENGTH]
 
     def add_breadcrumb(
         self,
@@ -139,7 +142,11 @@ class RequestReporter:
                 return
             if breadcrumb is None:
                 return
-        self._breadcrumbs.append(breadcrumb)
+        breadcrumbs = self._breadcrumbs
+        if breadcrumbs is None:
+            limit = self.client.options.get("max_breadcrumbs", _DEFAULT_MAX_BREADCRUMBS)
+            breadcrumbs = self._breadcrumbs = deque(maxlen=limit)
+        breadcrumbs.append(breadcrumb)
 
     def capture_exception(
         self, error: BaseException | ExcInfo | None = None, *, handled: bool = True
@@ -199,8 +206,10 @@ class RequestReporter:
             The event's id, or ``None`` if nothing was sent.
         """
         tags = event.setdefault("tags", {})
-        for key, value in self._tags.items():
-            tags.setdefault(key, value)
+        if self._tags:
+            for key, value in self._tags.items():
+                tags.setdefault(key, value)
+        tags.setdefault("trace_id", str(self.trace_id))
         if self._request:
             request = event.setdefault("request", {})
             for key, value in self._request.items():
@@ -222,7 +231,10 @@ class RequestReporter:
 
     def _on_span_tag(self, key: str, value: Any) -> None:
         if key.startswith("http."):
-            self._request[key[len("http.") :]] = value
+            request = self._request
+            if request is None:
+                request = self._request = {}
+            request[key[len("http.") :]] = value
         else:
             self.set_tag(key, value)
 
