@@ -60,6 +60,8 @@ def run_shell(service_config: ServiceConfig) -> None:
     """Run the interactive shell: IPython when it is installed, else the standard console."""
     env, env_banner = make_shell_environment(service_config)
     banner = _banner(env_banner)
+    # Held here, not read back from env: IPython empties the namespace when it exits.
+    span = env["context"].trace
     try:
         try:
             ipython = importlib.import_module("IPython")
@@ -72,4 +74,4 @@ def run_shell(service_config: ServiceConfig) -> None:
             shell_config.TerminalInteractiveShell.banner2 = banner + "\n"
             ipython.start_ipython(argv=[], user_ns=env, config=shell_config)
     finally:
-        env["context"].trace.finish()
+        span.finish()
