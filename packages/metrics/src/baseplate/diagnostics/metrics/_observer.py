@@ -24,7 +24,7 @@ class _Names:
     """Full metric names per span name, built once (sanitized, namespaced) and cached."""
 
     def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
+        self._namespace = namespace
         # Read directly by the span observers: a dictionary lookup is cheaper than a call.
         self.server_names: dict[str, tuple[str, str, str]] = {}
         self.client_names: dict[str, tuple[str, str, str]] = {}
@@ -32,7 +32,7 @@ class _Names:
         self._errors: dict[str, str] = {}
 
     def _join(self, *nodes: str) -> str:
-        return join_name(self.namespace, *(sanitize_node(node) or "_" for node in nodes))
+        return join_name(self._namespace, *(sanitize_node(node) or "_" for node in nodes))
 
     def _outcomes(
         self, cache: dict[str, tuple[str, str, str]], kind: str, name: str
@@ -105,11 +105,10 @@ class MetricsBaseplateObserver(BaseplateObserver):
     def __init__(self, client: Client) -> None:
         self.client = client
         self._names = _Names(client.namespace)
-        self._transport = client.transport
 
     def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
         """Put a fresh batch on ``context.metrics`` and start watching the request."""
-        batch = Batch(self._transport, self._names.namespace)
+        batch = self.client.batch()
         context.metrics = batch
         server_span.register(_ServerObserver(batch, self._names, server_span.name))
 
@@ -150,21 +149,13 @@ class _ServerObserver(_SpanObserverBase):
     def on_finish(self, exc_info: ExcInfo | None) -> None:
         timer, success, failure = self._outcomes
         batch = self._batch
-        lines = batch._lines
         start = self._start
         if start is not None:
-            lines.append(f"{timer}:{(_now() - start) * 1000.0:g}|ms")
+            batch._lines.append(f"{timer}:{(_now() - start) * 1000.0:g}|ms")
         counter = failure if exc_info is not None else success
         counters = batch._counters
-        if counters:
-            counters[counter] = counters.get(counter, 0.0) + 1.0
-            batch.flush()
-        else:
-            # The common request (no counters of its own or of client calls): the same
-            # payload Batch.flush would build, without its general counter loop.
-            lines.append(counter + ":1|c")
-            batch._transport.send("\n".join(lines).encode("ascii"))
-            lines.clear()
+        counters[counter] = counters.get(counter, 0.0) + 1.0
+        batch.flush()
 
 
 class _ClientObserver(_SpanObserverBase):
