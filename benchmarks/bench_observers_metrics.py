@@ -18,30 +18,13 @@ from __future__ import annotations
 
 import argparse
 import socket
-import timeit
 from collections.abc import Callable
 
+from _timing import best_microseconds, request_lifecycle
+
 from baseplate.config import Endpoint
-from baseplate.core import Baseplate, RequestContext
+from baseplate.core import Baseplate
 from baseplate.metrics import make_client
-
-
-def request_lifecycle(baseplate: Baseplate) -> Callable[[], None]:
-    def one_request() -> None:
-        context = RequestContext()
-        span = baseplate.make_server_span(context, "do_something")
-        span.start()
-        child = span.make_child("redis.get")
-        child.start()
-        child.finish()
-        span.finish()
-
-    return one_request
-
-
-def best_microseconds(function: Callable[[], None], number: int, repeat: int) -> float:
-    function()  # warm up (fills the metric name caches)
-    return min(timeit.repeat(function, number=number, repeat=repeat)) / number * 1e6
 
 
 def main() -> None:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import argparse
 import socket
-import timeit
 from collections.abc import Callable
+
+from _timing import best_microseconds
 
 from baseplate.core import Baseplate, RequestContext
 from baseplate.diagnostics.sentry import SentryBaseplateObserver, error_reporter_from_config
@@ -44,11 +45,6 @@ def request_lifecycle(baseplate: Baseplate, fail: bool = False) -> Callable[[], 
             span.finish()
 
     return one_request
-
-
-def best_microseconds(function: Callable[[], None], number: int, repeat: int) -> float:
-    function()  # warm up
-    return min(timeit.repeat(function, number=number, repeat=repeat)) / number * 1e6
 
 
 def main() -> None:

@@ -33,11 +33,12 @@ import importlib.util
 import socket
 import subprocess
 import sys
-import timeit
 import uuid
 from collections.abc import Callable, Iterator
 
-from baseplate.core import Baseplate, RequestContext
+from _timing import best_microseconds, request_lifecycle
+
+from baseplate.core import Baseplate
 from baseplate.diagnostics.tracing import (
     Recorder,
     RemoteRecorder,
@@ -58,29 +59,12 @@ class EncodingRecorder(Recorder):
         self.kept.append(span.to_json())
 
 
-def request_lifecycle(baseplate: Baseplate) -> Callable[[], None]:
-    def one_request() -> None:
-        span = baseplate.make_server_span(RequestContext(), "do_something")
-        span.start()
-        child = span.make_child("redis.get")
-        child.start()
-        child.finish()
-        span.finish()
-
-    return one_request
-
-
 def traced(recorder: Recorder, sample_rate: float = 1.0, logging: bool = False) -> Baseplate:
     baseplate = Baseplate()
     if logging:
         baseplate.configure_logging()
     baseplate.configure_tracing(TracingClient("myservice", sample_rate, recorder))
     return baseplate
-
-
-def best_microseconds(function: Callable[[], None], number: int, repeat: int) -> float:
-    function()  # warm up
-    return min(timeit.repeat(function, number=number, repeat=repeat)) / number * 1e6
 
 
 @contextlib.contextmanager
