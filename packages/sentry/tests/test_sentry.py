@@ -259,6 +259,33 @@ def test_span_logs_become_breadcrumbs(make_client, sentry_server):
     assert {"payload": 2} == crumbs[2]["data"]
 
 
+def test_breadcrumbs_keep_the_clients_most_recent_and_pass_before_breadcrumb(
+    sentry_server, clients
+):
+    """A request keeps only the client's max_breadcrumbs newest breadcrumbs, each first
+    passed through its before_breadcrumb (which may change or drop it)."""
+
+    def before_breadcrumb(crumb, hint):
+        if crumb["category"] == "noise":
+            return None
+        crumb["message"] = "seen"
+        return crumb
+
+    client = sentry_sdk.Client(
+        dsn=sentry_server.dsn,
+        max_breadcrumbs=2,
+        before_breadcrumb=before_breadcrumb,
+        default_integrations=False,
+    )
+    clients.append(client)
+    logs = [("first", None), ("second", None), ("noise", None), ("third", None)]
+    failing_request(make_baseplate(client), ValueError("x"), logs=logs)
+
+    crumbs = only_event(sentry_server, client)["breadcrumbs"]["values"]
+    assert ["second", "third"] == [crumb["category"] for crumb in crumbs]
+    assert ["seen", "seen"] == [crumb["message"] for crumb in crumbs]
+
+
 def test_successful_request_sends_nothing(make_client, sentry_server):
     """A request that ends normally reports nothing."""
     client = make_client()
@@ -392,6 +419,23 @@ def test_application_scope_data_is_applied(make_client, sentry_server):
     event = only_event(sentry_server, client)
     assert {"id": "t2_abc"} == event["user"]
     assert ["auth"] == [crumb["category"] for crumb in event["breadcrumbs"]["values"]]
+
+
+def test_application_tags_are_text_cut_to_200_characters(make_client, sentry_server):
+    """context.sentry.set_tag tags the request's later events, its value sent as text and
+    cut to Sentry's 200 characters; the trace_id tag is there too."""
+    client = make_client()
+    context = RequestContext()
+    trace_info = TraceInfo.from_upstream(4321, 0, 4321, True, 0)
+    with make_baseplate(client).make_server_span(context, "tagged", trace_info):
+        context.sentry.set_tag("shard", 7)
+        context.sentry.set_tag("query", "q" * 300)
+        context.sentry.capture_message("hi")
+
+    tags = only_event(sentry_server, client)["tags"]
+    assert "7" == tags["shard"]
+    assert "q" * 200 == tags["query"]
+    assert "4321" == tags["trace_id"]
 
 
 def test_observer_rejects_a_non_sentry_client():
