@@ -162,6 +162,9 @@ BLOCKED_HUB_SCRIPT = textwrap.dedent(
 
     batch = Batch()
     reporter = BlockedHubReporter(0.05)
+    # Start-up work before the event loop first runs (gevent's monitor thread used to stop
+    # itself for good here, finding the hub not yet running).
+    time.sleep(0.3)
     gevent.spawn(time.sleep, 0.5).join()  # time is not patched: this blocks the event loop
     for _ in range(100):  # the monitor thread hands the event over; give it a moment
         gevent.sleep(0.05)

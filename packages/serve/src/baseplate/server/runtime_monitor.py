@@ -150,6 +150,12 @@ class BlockedHubReporter:
     Turns on gevent's monitor thread with ``max_blocking_time`` set to ``threshold``. The
     monitor thread only hands each event over to the event loop; logging the report and
     recording the timing happen there.
+
+    The monitor thread is started from the event loop, on its first iteration after the
+    reporter is made. gevent's monitor thread stops for good the first time it finds the hub
+    not running, which it is not until the process first waits on the loop: started any
+    earlier, a slow start-up (imports, config parsing) between making the reporter and
+    serving would switch the monitoring off without a word.
     """
 
     def __init__(self, threshold: float) -> None:
@@ -162,6 +168,10 @@ class BlockedHubReporter:
         gevent.config.print_blocking_reports = False
         gevent.config.monitor_thread = True
         gevent.events.subscribers.append(self._on_event)
+        self._hub.loop.run_callback(self._start_monitor_thread)
+
+    def _start_monitor_thread(self) -> None:
+        # Runs in the hub, so gevent's monitor thread finds the hub running from its first look.
         with warnings.catch_warnings():
             # Without psutil gevent warns that it cannot also watch memory; we do not ask it to.
             warnings.filterwarnings("ignore", message="Unable to monitor memory usage")
