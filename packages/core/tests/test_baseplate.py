@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import threading
 
 import pytest
@@ -161,6 +162,20 @@ def test_context_factory_in_local_span_is_bound_to_local_span():
     assert local.context.db is not context.db
 
 
+def test_local_span_context_writes_go_to_the_request_context():
+    """Attributes set on a local span's context belong to the request; plain ones stay put."""
+    baseplate = Baseplate()
+    context = RequestContext()
+    span = baseplate.make_server_span(context, "op")
+    local = span.make_child("work", local=True, component_name="worker")
+    local.context.note = "from the local span"
+    context.other = "from the request"
+    assert "from the local span" == context.note
+    assert "from the request" == local.context.other
+    assert "note" not in vars(local.context)
+    assert "other" in vars(context)
+
+
 def test_children_of_local_span_are_children_of_it():
     """A client call made through a local span's context is a child of the local span."""
 
@@ -249,21 +264,13 @@ def test_add_to_context_rejects_duplicates_and_non_factories():
 )
 def test_configure_without_observer_package(method, distribution, monkeypatch):
     """configure_* name the distribution to install when it is missing."""
-    import builtins
-
     module = {
         "baseplate-metrics": "baseplate.diagnostics.metrics",
         "baseplate-tracing": "baseplate.diagnostics.tracing",
         "baseplate-sentry": "baseplate.diagnostics.sentry",
     }[distribution]
-    real_import = builtins.__import__
-
-    def hide(name, *args, **kwargs):
-        if name == module:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", hide)
+    # None in sys.modules makes importing the module fail as if it were not installed.
+    monkeypatch.setitem(sys.modules, module, None)
     baseplate = Baseplate()
     with pytest.raises(MissingDistributionError, match=f"pip install {distribution}"):
         getattr(baseplate, method)(object())
@@ -273,18 +280,10 @@ def test_configure_without_observer_package(method, distribution, monkeypatch):
 
 def test_edgecontext_names_need_their_distribution(monkeypatch):
     """baseplate.core resolves the edge-context names lazily, or says what to install."""
-    import builtins
-
     import baseplate.core
 
-    real_import = builtins.__import__
-
-    def hide(name, *args, **kwargs):
-        if name == "baseplate.edgecontext":
-            raise ModuleNotFoundError("No module named 'baseplate.edgecontext'", name=name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", hide)
+    # None in sys.modules makes importing the module fail as if it were not installed.
+    monkeypatch.setitem(sys.modules, "baseplate.edgecontext", None)
     with pytest.raises(MissingDistributionError, match="pip install baseplate-edgecontext"):
         _ = baseplate.core.EdgeRequestContextFactory
     with pytest.raises(AttributeError, match="no attribute 'NotAThing'"):
@@ -400,15 +399,7 @@ def test_configure_observers_without_diagnostics_config_installs_logging_only():
 )
 def test_configure_observers_names_missing_distribution(key, module, distribution, monkeypatch):
     """A configured observer whose distribution is absent fails with the install line."""
-    import builtins
-
-    real_import = builtins.__import__
-
-    def hide(name, *args, **kwargs):
-        if name == module:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", hide)
+    # None in sys.modules makes importing the module fail as if it were not installed.
+    monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(MissingDistributionError, match=f"{key}.*pip install {distribution}"):
         Baseplate().configure_observers({key: "x"})

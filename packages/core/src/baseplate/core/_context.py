@@ -64,6 +64,10 @@ class RequestContext:
         d["_factories"] = {}
         d["_wrapped"] = wrapped
         d["trace"] = None
+        if wrapped is not None:
+            # Writes must reach the wrapped object: only that class overrides __setattr__, so
+            # a plain context's writes cost no Python-level call.
+            self.__class__ = _WrappingRequestContext
 
     def bind(self, span: Span, factories: Mapping[str, ContextFactory]) -> None:
         """Make this the context of ``span``, with ``factories`` for its lazy attributes.
@@ -86,9 +90,10 @@ class RequestContext:
         The new context shares this one's factories and falls through to it for every other
         attribute, so factory objects read from it are bound to ``span``.
         """
-        clone = RequestContext(wrapped=self)
+        clone = _new_object(_WrappingRequestContext)
         d = clone.__dict__
         d["_factories"] = self.__dict__["_factories"]
+        d["_wrapped"] = self
         d["trace"] = span
         return clone
 
@@ -113,12 +118,19 @@ class RequestContext:
             return getattr(wrapped, name)
         raise AttributeError(f"the request context has no attribute {name!r}")
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        wrapped = self.__dict__["_wrapped"]
-        if wrapped is None:
-            self.__dict__[name] = value
-        else:
-            setattr(wrapped, name, value)
+    if TYPE_CHECKING:
+        # Any attribute may be set; at run time plain assignment does it (see __init__).
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def __repr__(self) -> str:
         return f"<RequestContext trace={self.__dict__['trace']!r}>"
+
+
+class _WrappingRequestContext(RequestContext):
+    """A context that wraps another object: every write goes to that object."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.__dict__["_wrapped"], name, value)
+
+
+_new_object = object.__new__

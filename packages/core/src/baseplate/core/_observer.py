@@ -27,6 +27,10 @@ class SpanObserver:
     All hooks do nothing by default; override the ones you need.
     """
 
+    # No instance dictionary of its own: an observer with __slots__ stays small and quick to
+    # make (one is made per span); subclasses without __slots__ get a dictionary as usual.
+    __slots__ = ()
+
     def on_start(self) -> None:
         """Called when the observed span starts: timers should start ticking."""
 
@@ -66,6 +70,8 @@ class SpanObserver:
 
 class ServerSpanObserver(SpanObserver):
     """Interface for an observer that watches a server span (one request)."""
+
+    __slots__ = ()
 
 
 class BaseplateObserver(abc.ABC):

@@ -235,7 +235,17 @@ class LocalSpan(Span):
         context: Any,
         component_name: str | None = None,
     ) -> None:
-        super().__init__(trace_id, parent_id, span_id, sampled, flags, name, context)
+        # Span.__init__ written out again: two spans are made per request, and a super() call
+        # costs about as much as the assignments.
+        self.trace_id = trace_id
+        self.parent_id = parent_id
+        self.id = span_id
+        self.sampled = sampled
+        self.flags = flags
+        self.name = name
+        self.context = context
+        self.observers: list[SpanObserver] = []
+        self.finished = False
         self.component_name = component_name
 
     def __enter__(self) -> LocalSpan:
