@@ -28,7 +28,7 @@ _DEFAULT_MAX_BREADCRUMBS = 100
 _MAX_TAG_LENGTH = 200  # Sentry's limit on tag values
 
 
-class RequestReporter:
+class RequestReporter(ServerSpanObserver):
     """Sends error reports on behalf of one request; available as ``context.sentry``.
 
     Everything it sends carries what the request has gathered so far: the ``trace_id`` tag,
@@ -49,7 +49,8 @@ class RequestReporter:
     worker. Building the event (stack frames, local variables) happens in the caller.
     Nothing here raises because reporting failed; failures are logged.
 
-    :class:`SentryBaseplateObserver` makes one per request; applications do not.
+    :class:`SentryBaseplateObserver` makes one per request and registers it as the server
+    span's observer; applications do not make them.
 
     Args:
         client: The sentry-sdk client to report to.
@@ -229,7 +230,12 @@ class RequestReporter:
             logger.exception("Could not send an event to Sentry")
             return None
 
-    def _on_span_tag(self, key: str, value: Any) -> None:
+    def on_set_tag(self, key: str, value: Any) -> None:
+        """Keep a tag of the server span for this request's reports.
+
+        ``http.*`` tags go to the event's ``request`` section (without the prefix), the
+        others are tags of every event the request sends.
+        """
         if key.startswith("http."):
             request = self._request
             if request is None:
@@ -238,7 +244,8 @@ class RequestReporter:
         else:
             self.set_tag(key, value)
 
-    def _on_span_log(self, name: str, payload: Any) -> None:
+    def on_log(self, name: str, payload: Any) -> None:
+        """Keep a log entry of the server span as a breadcrumb (category: the entry's name)."""
         crumb: dict[str, Any] = {"category": name, "level": "info"}
         if isinstance(payload, Mapping):
             crumb["data"] = dict(payload)
@@ -246,22 +253,10 @@ class RequestReporter:
             crumb["data"] = {"payload": payload}
         self.add_breadcrumb(crumb)
 
-
-class _SentryServerSpanObserver(ServerSpanObserver):
-    __slots__ = ("reporter",)
-
-    def __init__(self, reporter: RequestReporter) -> None:
-        self.reporter = reporter
-
-    def on_set_tag(self, key: str, value: Any) -> None:
-        self.reporter._on_span_tag(key, value)
-
-    def on_log(self, name: str, payload: Any) -> None:
-        self.reporter._on_span_log(name, payload)
-
     def on_finish(self, exc_info: ExcInfo | None) -> None:
+        """Report the exception that ended the request, if any, as unhandled."""
         if exc_info is not None:
-            self.reporter.capture_exception(exc_info, handled=False)
+            self.capture_exception(exc_info, handled=False)
 
 
 class SentryBaseplateObserver(BaseplateObserver):
@@ -301,4 +296,4 @@ class SentryBaseplateObserver(BaseplateObserver):
         """Attach ``context.sentry`` and start watching the request's span."""
         reporter = RequestReporter(self.client, server_span)
         context.sentry = reporter
-        server_span.register(_SentryServerSpanObserver(reporter))
+        server_span.register(reporter)
