@@ -230,3 +230,151 @@ def test_send_errors_never_fail_the_request(caplog: pytest.LogCaptureFixture) ->
         rf"Could not send a metrics batch of \d+ bytes \(4 lines\) to {re.escape(path)}",
         caplog.text,
     )
+
+
+# With a client that sends from a background worker (metrics_client_from_config's default),
+# the observer keeps raw measurements and the worker formats them at each flush.
+
+
+@pytest.fixture
+def buffered_client(receiver: socket.socket) -> Iterator[Client]:
+    """A client whose worker only flushes when asked (the interval is an hour)."""
+    port = receiver.getsockname()[1]
+    client = make_client("myservice", config.Endpoint(f"127.0.0.1:{port}"), flush_interval=3600.0)
+    yield client
+    client.transport.close()  # type: ignore[attr-defined]
+
+
+def test_background_worker_sends_timings_and_summed_counters(
+    buffered_client: Client, receiver: socket.socket
+) -> None:
+    """Requests' timers come in the order they finished; each counter comes once, summed."""
+    baseplate = Baseplate()
+    baseplate.configure_metrics(buffered_client)
+    for name in ("first", "second", "first"):
+        context = RequestContext()
+        with baseplate.make_server_span(context, name) as span:
+            with span.make_child("redis.get"):
+                pass
+            with span.make_child("render", local=True, component_name="jinja"):
+                pass
+    with (
+        pytest.raises(ValueError, match="boom"),
+        baseplate.make_server_span(RequestContext(), "first"),
+    ):
+        raise ValueError("boom")
+    buffered_client.transport.flush()  # type: ignore[attr-defined]
+    timers, others = split_timings(receiver.recv(65536))
+    request = [b"myservice.clients.redis.get", b"myservice.jinja.render"]
+    assert [
+        *request,
+        b"myservice.server.first",
+        *request,
+        b"myservice.server.second",
+        *request,
+        b"myservice.server.first",
+        b"myservice.server.first",
+    ] == timers
+    assert [
+        b"myservice.clients.redis.get.success:3|c",
+        b"myservice.server.first.success:2|c",
+        b"myservice.server.second.success:1|c",
+        b"myservice.server.first.failure:1|c",
+    ] == others
+
+
+def test_background_worker_sends_application_metrics_too(
+    buffered_client: Client, receiver: socket.socket
+) -> None:
+    """context.metrics is a batch as usual; its lines leave with the observer's."""
+    baseplate = Baseplate()
+    baseplate.configure_metrics(buffered_client)
+    context = RequestContext()
+    with baseplate.make_server_span(context, "handler") as span:
+        assert isinstance(context.metrics, Batch)
+        context.metrics.counter("cache.miss").increment()
+        with span.make_child("memcache.get") as child:
+            child.log("error.object", ConnectionResetError("reset"))
+    buffered_client.transport.flush()  # type: ignore[attr-defined]
+    timers, others = split_timings(receiver.recv(65536))
+    assert [b"myservice.clients.memcache.get", b"myservice.server.handler"] == timers
+    assert [
+        b"myservice.cache.miss:1|c",
+        b"myservice.errors.ConnectionResetError:1|c",
+        b"myservice.clients.memcache.get.success:1|c",
+        b"myservice.server.handler.success:1|c",
+    ] == others
+
+
+def test_first_request_starts_the_worker(receiver: socket.socket) -> None:
+    """The worker runs once requests record something, without any explicit flush."""
+    port = receiver.getsockname()[1]
+    client = make_client("myservice", config.Endpoint(f"127.0.0.1:{port}"), flush_interval=0.05)
+    try:
+        baseplate = Baseplate()
+        baseplate.configure_metrics(client)
+        with baseplate.make_server_span(RequestContext(), "only"):
+            pass
+        timers, others = split_timings(receiver.recv(65536))
+        assert [b"myservice.server.only"] == timers
+        assert [b"myservice.server.only.success:1|c"] == others
+    finally:
+        client.transport.close()  # type: ignore[attr-defined]
+
+
+def test_measurements_past_the_limit_are_dropped_and_warned(
+    buffered_client: Client,
+    receiver: socket.socket,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """If the worker cannot keep up, waiting measurements are dropped, counted and logged."""
+    from baseplate.diagnostics.metrics import _observer
+
+    monkeypatch.setattr(_observer, "MAX_PENDING_RECORDS", 5)
+    monkeypatch.setattr(_observer, "_EARLY_FLUSH_RECORDS", 4)
+    observer = MetricsBaseplateObserver(buffered_client)
+    baseplate = Baseplate()
+    baseplate.register(observer)
+    worker_flush = buffered_client.transport.flush  # type: ignore[attr-defined]
+    # Stand in for a worker that never gets to run.
+    monkeypatch.setattr(buffered_client.transport, "wake", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="baseplate.metrics"):
+        # Requests check the backlog at 1, 5 and 9 measurements kept (every 4 after the
+        # first); at 9 it is past the limit of 5, so those 9 are dropped.
+        for _ in range(10):
+            with baseplate.make_server_span(RequestContext(), "busy"):
+                pass
+    assert 9 == observer._aggregator.dropped  # type: ignore[union-attr]
+    assert "Dropped 9 request measurements: more than 5 were waiting" in caplog.text
+    worker_flush()
+    _, others = split_timings(receiver.recv(65536))
+    assert [b"myservice.server.busy.success:1|c"] == others
+
+
+def test_forked_child_does_not_resend_the_parents_measurements(
+    buffered_client: Client, receiver: socket.socket
+) -> None:
+    """After a fork each process sends only the requests it handled itself."""
+    baseplate = Baseplate()
+    baseplate.configure_metrics(buffered_client)
+    with baseplate.make_server_span(RequestContext(), "in_parent"):
+        pass
+    pid = os.fork()
+    if pid == 0:  # the child: one request of its own, sent by its own flush
+        code = 1
+        try:
+            with baseplate.make_server_span(RequestContext(), "in_child"):
+                pass
+            buffered_client.transport.flush()  # type: ignore[attr-defined]
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert 0 == os.waitstatus_to_exitcode(status)
+    buffered_client.transport.flush()  # type: ignore[attr-defined]
+    received = sorted(split_timings(receiver.recv(65536))[1] for _ in range(2))
+    assert [
+        [b"myservice.server.in_child.success:1|c"],
+        [b"myservice.server.in_parent.success:1|c"],
+    ] == received

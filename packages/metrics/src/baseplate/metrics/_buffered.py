@@ -10,6 +10,7 @@ import os
 import threading
 import time
 import weakref
+from typing import Protocol
 
 from ._transport import DatagramTransport
 
@@ -21,6 +22,23 @@ DEFAULT_MAX_PENDING = 100_000
 _EARLY_FLUSH = 1_000
 
 _DROP_WARNING_INTERVAL = 10.0
+
+
+class PendingSource(Protocol):
+    """Something that keeps metrics of its own for a :class:`BufferedTransport` to send.
+
+    The metrics observer is one: it keeps raw timings and counts and turns them into statsd
+    lines only when the worker flushes (see :meth:`BufferedTransport.add_source`).
+    """
+
+    def drain(self) -> bytes:
+        """Return the lines kept since the last call, joined by newlines, and forget them.
+
+        Returns ``b""`` when nothing was kept.
+        """
+
+    def clear(self) -> None:
+        """Forget everything kept (called in a child process after a fork)."""
 
 
 class BufferedTransport:
@@ -43,6 +61,8 @@ class BufferedTransport:
     The queue is bounded: when ``max_pending`` payloads are waiting (the worker cannot run,
     e.g. a greenlet hogs the event loop), new payloads are dropped, counted, and a warning is
     logged at most every ten seconds.
+
+    Besides queued payloads, each flush sends what its :meth:`sources <add_source>` have kept.
 
     Args:
         transport: Where coalesced payloads are sent.
@@ -69,6 +89,7 @@ class BufferedTransport:
         self.flush_interval = flush_interval
         self._max_pending = max_pending
         self._pending: collections.deque[bytes] = collections.deque()
+        self._sources: list[PendingSource] = []
         self._send_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._worker: threading.Thread | None = None
@@ -96,20 +117,38 @@ class BufferedTransport:
         elif len(pending) == _EARLY_FLUSH:
             self._wake.set()
 
+    def add_source(self, source: PendingSource) -> None:
+        """Also send, at every flush, the lines ``source.drain()`` returns.
+
+        A source lets a producer of many metrics (the metrics observer) skip building a
+        payload per request: it keeps its data raw and formats it once per flush, on the
+        worker. The source must call :meth:`wake` once it holds data, so that the worker runs.
+        """
+        self._sources.append(source)
+
+    def wake(self) -> None:
+        """Have the worker flush soon (starting it if it is not running yet)."""
+        if self._worker is None:
+            self._start_worker()
+        self._wake.set()
+
     def flush(self) -> None:
-        """Send everything queued now, on the calling thread."""
+        """Send everything queued now, and what the sources kept, on the calling thread."""
         with self._send_lock:
-            pending = self._pending
-            if not pending:
-                return
             payloads = []
+            pending = self._pending
             popleft = pending.popleft
             try:
                 while True:
                     payloads.append(popleft())
             except IndexError:
                 pass
-            self.transport.send(b"\n".join(payloads))
+            for source in self._sources:
+                lines = source.drain()
+                if lines:
+                    payloads.append(lines)
+            if payloads:
+                self.transport.send(b"\n".join(payloads))
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker, send what is queued, and close the socket."""
@@ -157,6 +196,8 @@ class BufferedTransport:
 
     def _reset_after_fork(self) -> None:
         self._pending.clear()
+        for source in self._sources:
+            source.clear()
         self._send_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._stopping = threading.Event()

@@ -1,23 +1,50 @@
-"""The metrics observer: request timings and outcomes, sent to statsd once per request."""
+"""The metrics observer: request timings and outcomes, sent to statsd."""
 
 from __future__ import annotations
 
+import collections
+import logging
 import time
-from typing import Any
+from typing import Any, TypeAlias
 
-from baseplate.core import BaseplateObserver, ExcInfo, LocalSpan, ServerSpan, Span, SpanObserver
-from baseplate.metrics import Batch, Client
+from baseplate.core import (
+    BaseplateObserver,
+    ExcInfo,
+    LocalSpan,
+    ServerSpan,
+    Span,
+    SpanObserver,
+)
+from baseplate.metrics import Batch, BufferedTransport, Client
 from baseplate.metrics._metrics import join_name, sanitize_node
 
 # This module is part of the baseplate-metrics distribution, so it may use the batch's
-# internals: it appends its lines and counter totals straight to the batch, which keeps the
-# cost per span to a few hundred nanoseconds.
+# internals. Every span observer only appends one raw measurement per span to a list-like
+# ``records`` object, which keeps the cost per span to a few hundred nanoseconds:
+#
+# * with a client that sends from a background worker (a BufferedTransport, the default of
+#   metrics_client_from_config), ``records`` is a deque shared by all requests, formatted into
+#   statsd lines by the worker at each flush (_Aggregator);
+# * with a client that sends at once, ``records`` writes each measurement into the request's
+#   batch (_BatchWriter), which is sent when the server span finishes.
+
+logger = logging.getLogger("baseplate.metrics")
 
 _now = time.perf_counter
 
 # Names are cached per span name; beyond this many distinct names they are built each time,
 # so a service that puts unbounded data in span names cannot grow the cache forever.
 _CACHE_LIMIT = 10_000
+
+#: Measurements kept for the worker before a request wakes it ahead of its interval.
+_EARLY_FLUSH_RECORDS = 4_096
+#: The most measurements kept for the worker; past this (the worker cannot run), the kept
+#: ones are dropped, counted and warned about.
+MAX_PENDING_RECORDS = 200_000
+_DROP_WARNING_INTERVAL = 10.0
+
+#: One span's measurement: (timer name or None, seconds, counter name or None).
+Record: TypeAlias = tuple[str | None, float, str | None]
 
 
 class _Names:
@@ -73,13 +100,100 @@ class _Names:
         return counter
 
 
+class _Aggregator:
+    """The measurements of every request, kept raw until the background worker flushes.
+
+    A :class:`~baseplate.metrics.PendingSource` of the client's BufferedTransport. At each
+    flush the worker turns the timings into timer lines, in the order they were recorded, and
+    sums the counters into one line per name (``server.greet.success:1500|c``): a statsd
+    server adds up a counter's increments over its flush interval anyway, so the totals are
+    the same, for fewer lines.
+
+    Appending to a deque is safe from any thread. Requests call :meth:`check` when the
+    records reach :attr:`check_at`: the first one starts the worker, and every
+    ``_EARLY_FLUSH_RECORDS`` more wake it ahead of its interval.
+    """
+
+    def __init__(self, transport: BufferedTransport) -> None:
+        self.records: collections.deque[Record] = collections.deque()
+        self.check_at = 1
+        self.dropped = 0
+        self._transport = transport
+        self._unreported_drops = 0
+        self._next_drop_warning = 0.0
+        transport.add_source(self)
+
+    def check(self) -> None:
+        """Start or wake the worker; drop what is kept if the worker has fallen far behind."""
+        records = self.records
+        kept = len(records)
+        if kept > MAX_PENDING_RECORDS:
+            records.clear()
+            self._drop(kept)
+            kept = 0
+        self.check_at = kept + _EARLY_FLUSH_RECORDS
+        self._transport.wake()
+
+    def drain(self) -> bytes:
+        """Format and forget what was recorded so far (called by the worker)."""
+        records = self.records
+        popleft = records.popleft
+        lines = []
+        counts: dict[str, int] = {}
+        for _ in range(len(records)):
+            timer, seconds, counter = popleft()
+            if timer is not None:
+                lines.append(f"{timer}:{seconds * 1000.0:g}|ms")
+            if counter is not None:
+                counts[counter] = counts.get(counter, 0) + 1
+        self.check_at = _EARLY_FLUSH_RECORDS
+        lines.extend(f"{name}:{count}|c" for name, count in counts.items())
+        return "\n".join(lines).encode("ascii")
+
+    def clear(self) -> None:
+        """Forget what was recorded (in a child process after a fork)."""
+        self.records.clear()
+        self.check_at = 1
+
+    def _drop(self, count: int) -> None:
+        self.dropped += count
+        self._unreported_drops += count
+        now = time.monotonic()
+        if now >= self._next_drop_warning:
+            self._next_drop_warning = now + _DROP_WARNING_INTERVAL
+            unreported, self._unreported_drops = self._unreported_drops, 0
+            logger.warning(
+                "Dropped %d request measurements: more than %d were waiting to be sent; "
+                "is the event loop blocked?",
+                unreported,
+                MAX_PENDING_RECORDS,
+            )
+
+
+class _BatchWriter:
+    """Writes each measurement into a request's batch at once (clients that send at once)."""
+
+    __slots__ = ("_counters", "_lines")
+
+    def __init__(self, batch: Batch) -> None:
+        self._lines = batch._lines
+        self._counters = batch._counters
+
+    def append(self, record: Record) -> None:
+        timer, seconds, counter = record
+        if timer is not None:
+            self._lines.append(f"{timer}:{seconds * 1000.0:g}|ms")
+        if counter is not None:
+            counters = self._counters
+            counters[counter] = counters.get(counter, 0.0) + 1.0
+
+
 class MetricsBaseplateObserver(BaseplateObserver):
     """Reports request timings and outcomes to statsd.
 
-    For each request it makes a :class:`~baseplate.metrics.Batch` and puts it on the context
-    object as ``metrics``, where the application can add metrics of its own; the batch is
-    flushed when the request's server span finishes, so a request's metrics go out together
-    in as few datagrams as possible. It records, under the client's namespace:
+    For each request it puts a :class:`~baseplate.metrics.Batch` on the context object as
+    ``metrics``, where the application can add metrics of its own; the batch is flushed when
+    the request's server span finishes. It records, under the client's namespace:
 
     * for the server span: a timer ``server.<span name>`` and a counter
       ``server.<span name>.success`` or ``server.<span name>.failure`` (failure when the span
@@ -93,6 +207,19 @@ class MetricsBaseplateObserver(BaseplateObserver):
     Children of child spans are recorded the same way. Characters a metric name cannot hold
     (anything but printable ASCII, ``:`` and ``|``) are replaced by ``_`` in span names.
 
+    How these go out depends on the client's transport:
+
+    * a client that sends at once (:func:`~baseplate.metrics.make_client` without
+      ``flush_interval``) gets them in the request's batch, so each request's metrics leave
+      together, in as few datagrams as possible, when the request ends;
+    * a client with a background worker (:class:`~baseplate.metrics.BufferedTransport`, what
+      :func:`~baseplate.metrics.metrics_client_from_config` makes by default) gets them from
+      the worker, which formats the timings kept since its last flush and sends each counter
+      once with its total (``server.<span name>.success:250|c``). Requests then do almost no
+      metrics work: no line is formatted on the request path. If the worker cannot run for
+      long (more than 200,000 measurements wait), the waiting ones are dropped, counted and
+      warned about.
+
     Usually installed by :meth:`Baseplate.configure_metrics
     <baseplate.core.Baseplate.configure_metrics>`.
 
@@ -105,90 +232,110 @@ class MetricsBaseplateObserver(BaseplateObserver):
     def __init__(self, client: Client) -> None:
         self.client = client
         self._names = _Names(client.namespace)
+        transport = client.transport
+        self._aggregator = (
+            _Aggregator(transport) if isinstance(transport, BufferedTransport) else None
+        )
 
     def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
-        """Put a fresh batch on ``context.metrics`` and start watching the request."""
-        batch = self.client.batch()
-        context.metrics = batch
-        server_span.register(_ServerObserver(batch, self._names, server_span.name))
+        """Put the request's batch on ``context.metrics`` and start watching the request."""
+        observer = _RequestObserver(self, server_span.name)
+        context.metrics = observer
+        server_span.register(observer)
 
 
-class _SpanObserverBase(SpanObserver):
-    """Records a span's duration in a batch and watches its children.
+class _ChildWatcher(SpanObserver):
+    """What every span observer here does: time the span and watch its children.
 
-    The subclasses' hooks are written out in full rather than sharing helpers: each saved
-    call is a measurable part of the per-request cost.
+    The subclasses declare the slots (a layout shared with Batch is not possible) and write
+    out their hooks in full: each saved call is a measurable part of the per-request cost.
     """
 
-    __slots__ = ("_batch", "_names", "_start")
+    __slots__ = ()
 
-    _batch: Batch
     _names: _Names
+    _records: Any  # a deque of Record, or a _BatchWriter
     _start: float | None
 
     def on_start(self) -> None:
-        self._start = _now()
+        # Every subclass has a _start slot; this class cannot declare it (see above).
+        self._start = _now()  # type: ignore[misc]
 
     def on_child_span_created(self, span: Span) -> None:
         if isinstance(span, LocalSpan):
             timer = self._names.local(span.component_name, span.name)
-            span.register(_LocalObserver(self._batch, self._names, timer))
+            span.register(_LocalObserver(self._records, self._names, timer))
         else:
-            span.register(_ClientObserver(self._batch, self._names, span.name))
+            span.register(_ClientObserver(self._records, self._names, span.name))
 
 
-class _ServerObserver(_SpanObserverBase):
-    __slots__ = ("_outcomes",)
+class _RequestObserver(Batch, _ChildWatcher):
+    """A request's batch (``context.metrics``), and the observer of its server span."""
 
-    def __init__(self, batch: Batch, names: _Names, span_name: str) -> None:
-        self._batch = batch
+    __slots__ = ("_aggregator", "_names", "_outcomes", "_records", "_start")
+
+    def __init__(self, parent: MetricsBaseplateObserver, span_name: str) -> None:
+        # Batch.__init__ written out: one object and one call per request for both roles.
+        client = parent.client
+        self._transport = client._transport
+        self._namespace = client._namespace
+        self._lines = []
+        self._counters = {}
+        names = parent._names
         self._names = names
-        self._start = None
         self._outcomes = names.server_names.get(span_name) or names.server(span_name)
+        self._start = None
+        aggregator = parent._aggregator
+        self._aggregator = aggregator
+        self._records = _BatchWriter(self) if aggregator is None else aggregator.records
 
     def on_finish(self, exc_info: ExcInfo | None) -> None:
         timer, success, failure = self._outcomes
-        batch = self._batch
+        counter = success if exc_info is None else failure
         start = self._start
-        if start is not None:
-            batch._lines.append(f"{timer}:{(_now() - start) * 1000.0:g}|ms")
-        counter = failure if exc_info is not None else success
-        counters = batch._counters
-        counters[counter] = counters.get(counter, 0.0) + 1.0
-        batch.flush()
+        records = self._records
+        if start is None:  # finished without being started: counted, not timed
+            records.append((None, 0.0, counter))
+        else:
+            records.append((timer, _now() - start, counter))
+        aggregator = self._aggregator
+        if aggregator is None:
+            self.flush()
+            return
+        if self._lines or self._counters:  # the application's own metrics
+            self.flush()
+        if len(records) >= aggregator.check_at:
+            aggregator.check()
 
 
-class _ClientObserver(_SpanObserverBase):
-    __slots__ = ("_outcomes",)
+class _ClientObserver(_ChildWatcher):
+    __slots__ = ("_names", "_outcomes", "_records", "_start")
 
-    def __init__(self, batch: Batch, names: _Names, span_name: str) -> None:
-        self._batch = batch
+    def __init__(self, records: Any, names: _Names, span_name: str) -> None:
+        self._records = records
         self._names = names
         self._start = None
         self._outcomes = names.client_names.get(span_name) or names.client(span_name)
 
     def on_log(self, name: str, payload: Any) -> None:
         if name == "error.object":
-            counter = self._names.error(type(payload).__name__)
-            counters = self._batch._counters
-            counters[counter] = counters.get(counter, 0.0) + 1.0
+            self._records.append((None, 0.0, self._names.error(type(payload).__name__)))
 
     def on_finish(self, exc_info: ExcInfo | None) -> None:
         timer, success, failure = self._outcomes
-        batch = self._batch
+        counter = success if exc_info is None else failure
         start = self._start
-        if start is not None:
-            batch._lines.append(f"{timer}:{(_now() - start) * 1000.0:g}|ms")
-        counter = failure if exc_info is not None else success
-        counters = batch._counters
-        counters[counter] = counters.get(counter, 0.0) + 1.0
+        if start is None:
+            self._records.append((None, 0.0, counter))
+        else:
+            self._records.append((timer, _now() - start, counter))
 
 
-class _LocalObserver(_SpanObserverBase):
-    __slots__ = ("_timer",)
+class _LocalObserver(_ChildWatcher):
+    __slots__ = ("_names", "_records", "_start", "_timer")
 
-    def __init__(self, batch: Batch, names: _Names, timer: str) -> None:
-        self._batch = batch
+    def __init__(self, records: Any, names: _Names, timer: str) -> None:
+        self._records = records
         self._names = names
         self._start = None
         self._timer = timer
@@ -196,4 +343,4 @@ class _LocalObserver(_SpanObserverBase):
     def on_finish(self, exc_info: ExcInfo | None) -> None:
         start = self._start
         if start is not None:
-            self._batch._lines.append(f"{self._timer}:{(_now() - start) * 1000.0:g}|ms")
+            self._records.append((self._timer, _now() - start, None))
