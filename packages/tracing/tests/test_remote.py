@@ -97,6 +97,41 @@ def test_batches_hold_at_most_100_spans(collector: Callable[..., Any]) -> None:
     assert sorted(s["id"] for batch in batches for s in batch) == list(range(250))
 
 
+@pytest.mark.integration
+def test_spans_sent_from_many_threads_all_arrive_without_a_flush(
+    collector: Callable[..., Any],
+) -> None:
+    """Spans queued from several threads at once all reach the collector on their own.
+
+    Sending takes no lock, so concurrent senders can miss a worker's wake-up (rarely: it
+    needs a thread switch at the wrong moment); the workers look at the queue again every
+    batch_interval, and nothing may be left behind without a flush.
+    """
+    server = collector()
+    recorder = RemoteRecorder(server.address, num_workers=2, batch_interval=0.05)
+    start = threading.Barrier(8)
+
+    def send_many(thread: int) -> None:
+        start.wait()
+        for number in range(250):
+            recorder.send(span(thread * 1000 + number))
+
+    try:
+        threads = [threading.Thread(target=send_many, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WATCHDOG)
+        deadline = time.monotonic() + WATCHDOG
+        while recorder.sent < 2000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert recorder.sent == 2000
+    finally:
+        recorder.shutdown(WATCHDOG)
+    ids = sorted(s["id"] for r in server.requests for s in json.loads(r.body))
+    assert ids == sorted(t * 1000 + n for t in range(8) for n in range(250))
+
+
 def test_workers_start_lazily() -> None:
     """Making a recorder starts no thread; the first span starts num_workers of them."""
     before = set(recorder_threads())

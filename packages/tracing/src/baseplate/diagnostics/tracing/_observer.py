@@ -34,52 +34,45 @@ _time_ns = time.time_ns
 _perf_ns = time.perf_counter_ns
 
 
-class TraceSpanObserver(SpanObserver):
+class TraceSpanObserver(ZipkinSpan, SpanObserver):
     """Records one client span: a call this service makes to another (``cs``/``cr``).
 
-    The span's identifiers are copied when the observer is made, so the observer holds no
-    reference to the span. When the span finishes, a :class:`ZipkinSpan` is handed to the
-    client's recorder.
+    The observer is the :class:`ZipkinSpan` it records: it copies the span's identifiers when
+    it is made (so it holds no reference to the span), collects the tags, and when the span
+    finishes it fills in the timing and hands itself to the client's recorder.
 
     Args:
         client: The tracing client (service endpoint and recorder).
         span: The span to record.
     """
 
-    _annotations: tuple[str, str] | tuple[()] = (
+    _kind_annotations: tuple[str, str] | tuple[()] = (
         ANNOTATIONS["CLIENT_SEND"],
         ANNOTATIONS["CLIENT_RECEIVE"],
     )
 
-    __slots__ = (
-        "binary_annotations",
-        "client",
-        "flags",
-        "id",
-        "max_tags",
-        "name",
-        "parent_id",
-        "start_ns",
-        "start_us",
-        "trace_id",
-    )
+    __slots__ = ("client", "flags", "max_tags", "start_ns")
 
     def __init__(self, client: TracingClient, span: Span) -> None:
-        self.client = client
+        # ZipkinSpan.__init__ written out: one observer (one span record) per traced span.
         self.trace_id = span.trace_id
-        self.parent_id = span.parent_id
-        self.id = span.id
         self.name = span.name
-        self.flags = span.flags
-        self.start_us = 0
-        self.start_ns = -1
+        self.id = span.id
+        self.parent_id = span.parent_id or 0
+        self.timestamp = 0
+        self.duration = 0
+        self.annotations = self._kind_annotations
         self.binary_annotations: list[tuple[str, bool | str]] = []
+        self.endpoint = client.endpoint
+        self.client = client
+        self.flags = span.flags
+        self.start_ns = -1
         # The annotations this observer adds itself (lc) do not count against the limit.
         self.max_tags = MAX_TAGS_PER_SPAN
 
     def on_start(self) -> None:
         """Note the start time."""
-        self.start_us = _time_ns() // 1000
+        self.timestamp = _time_ns() // 1000
         self.start_ns = _perf_ns()
 
     def on_set_tag(self, key: str, value: Any) -> None:
@@ -112,30 +105,18 @@ class TraceSpanObserver(SpanObserver):
         span.register(observer)
 
     def on_finish(self, exc_info: ExcInfo | None) -> None:
-        """Hand the finished span to the recorder."""
+        """Fill in the duration and the outcome, and hand this span to the recorder."""
         end_ns = _perf_ns()
         if self.start_ns < 0:  # finished without being started
-            self.start_us = _time_ns() // 1000
+            self.timestamp = _time_ns() // 1000
             self.start_ns = end_ns
-        binary_annotations = self.binary_annotations
+        self.duration = (end_ns - self.start_ns) // 1000
         if exc_info is not None:
-            binary_annotations.append((ANNOTATIONS["ERROR"], True))
-        if self.flags and self.flags & FLAG_DEBUG:
-            binary_annotations.append((ANNOTATIONS["DEBUG"], True))
-        client = self.client
-        client.recorder.send(
-            ZipkinSpan(
-                self.trace_id,
-                self.name,
-                self.id,
-                self.parent_id or 0,
-                self.start_us,
-                (end_ns - self.start_ns) // 1000,
-                self._annotations,
-                binary_annotations,
-                client.endpoint,
-            )
-        )
+            self.binary_annotations.append((ANNOTATIONS["ERROR"], True))
+        flags = self.flags
+        if flags and flags & FLAG_DEBUG:
+            self.binary_annotations.append((ANNOTATIONS["DEBUG"], True))
+        self.client.recorder.send(self)
 
 
 class TraceLocalSpanObserver(TraceSpanObserver):
@@ -144,22 +125,36 @@ class TraceLocalSpanObserver(TraceSpanObserver):
     Local spans carry no timing annotations; ``timestamp`` and ``duration`` give the timing.
     """
 
-    _annotations = ()
+    _kind_annotations = ()
 
     __slots__ = ()
 
     def __init__(self, client: TracingClient, span: Span) -> None:
-        super().__init__(client, span)
+        # TraceSpanObserver.__init__ written out, as there.
+        self.trace_id = span.trace_id
+        self.name = span.name
+        self.id = span.id
+        self.parent_id = span.parent_id or 0
+        self.timestamp = 0
+        self.duration = 0
+        self.annotations = ()
+        self.endpoint = client.endpoint
+        self.client = client
+        self.flags = span.flags
+        self.start_ns = -1
         component_name = getattr(span, "component_name", None)
-        if component_name is not None:
-            self.binary_annotations.append((ANNOTATIONS["LOCAL_COMPONENT"], component_name))
-            self.max_tags += 1
+        if component_name is None:
+            self.binary_annotations = []
+            self.max_tags = MAX_TAGS_PER_SPAN
+        else:
+            self.binary_annotations = [(ANNOTATIONS["LOCAL_COMPONENT"], component_name)]
+            self.max_tags = MAX_TAGS_PER_SPAN + 1
 
 
 class TraceServerSpanObserver(TraceSpanObserver, ServerSpanObserver):
     """Records a server span: one request this service handles (``sr``/``ss``)."""
 
-    _annotations = (ANNOTATIONS["SERVER_RECEIVE"], ANNOTATIONS["SERVER_SEND"])
+    _kind_annotations = (ANNOTATIONS["SERVER_RECEIVE"], ANNOTATIONS["SERVER_SEND"])
 
     __slots__ = ()
 
@@ -208,7 +203,15 @@ class TraceBaseplateObserver(BaseplateObserver):
 
     def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
         """Make the sampling decision and, if sampled, observe the request's spans."""
-        sampled = self.should_sample(server_span)
+        # should_sample, written out: every request passes here, most are not sampled.
+        flags = server_span.flags
+        sampled: bool | None
+        if flags and flags & FLAG_DEBUG:
+            sampled = True
+        else:
+            sampled = server_span.sampled
+            if sampled is None:
+                sampled = _random() < self.client.sample_rate
         server_span.sampled = sampled
         if sampled:
             server_span.register(TraceServerSpanObserver(self.client, server_span))

@@ -212,30 +212,36 @@ class RemoteRecorder(Recorder):
         return len(self._spans)
 
     def send(self, span: ZipkinSpan) -> None:
-        """Queue the span for a worker, or drop it if the queue is full. Never blocks."""
-        with self._lock:
-            if self._stopped:
-                pending = None
-            elif len(self._spans) >= self.max_queue_size:
-                pending = self.max_queue_size
-            else:
-                self._spans.append(span)
-                if not self._workers:
-                    self._start_workers()
-                waiting = len(self._spans)
-                # Wake a worker when spans start to wait, and when a full batch is ready;
-                # not on every span past that (a notify per span costs the request path).
-                if waiting == 1 or waiting % MAX_SPANS_PER_POST == 0:
-                    self._work_ready.notify()
-                return
-        if pending is None:
-            self._drops.drop("Span recorder for %s is shut down; span dropped", self.url)
-        else:
+        """Queue the span for a worker, or drop it if the queue is full. Never blocks.
+
+        Appending to the queue needs no lock (a deque is safe to append to from any thread);
+        the lock is taken only to start the workers or wake one: when spans start to wait,
+        and when a full batch is ready.
+        """
+        spans = self._spans
+        if len(spans) >= self.max_queue_size:
             self._drops.drop(
                 "Trace span queue is full (%d spans waiting for %s); span dropped",
-                pending,
+                self.max_queue_size,
                 self.url,
             )
+            return
+        spans.append(span)
+        if self._stopped:
+            # Shut down (perhaps while we appended): take the span back, unless a worker
+            # already has it.
+            try:
+                spans.remove(span)
+            except ValueError:
+                return
+            self._drops.drop("Span recorder for %s is shut down; span dropped", self.url)
+            return
+        waiting = len(spans)
+        if waiting == 1 or waiting % MAX_SPANS_PER_POST == 0 or not self._workers:
+            with self._lock:
+                if not self._workers:
+                    self._start_workers()
+                self._work_ready.notify()
 
     def _start_workers(self) -> None:
         for number in range(min(self.num_workers, self.num_conns)):
@@ -253,7 +259,9 @@ class RemoteRecorder(Recorder):
                 while not self._spans:
                     if self._stopped:
                         return None
-                    self._work_ready.wait()
+                    # Spans are queued without the lock, so a wake-up can be missed when
+                    # threads append at once: look again at least every batch_interval.
+                    self._work_ready.wait(self.batch_interval)
                 deadline = time.monotonic() + self.batch_interval
                 while len(self._spans) < MAX_SPANS_PER_POST and not self._flushing:
                     remaining = deadline - time.monotonic()
