@@ -31,6 +31,7 @@ from baseplate.metrics._metrics import join_name, sanitize_node
 logger = logging.getLogger("baseplate.metrics")
 
 _now = time.perf_counter
+_new = object.__new__
 
 # Names are cached per span name; beyond this many distinct names they are built each time,
 # so a service that puts unbounded data in span names cannot grow the cache forever.
@@ -55,7 +56,7 @@ class _Names:
         # Read directly by the span observers: a dictionary lookup is cheaper than a call.
         self.server_names: dict[str, tuple[str, str, str]] = {}
         self.client_names: dict[str, tuple[str, str, str]] = {}
-        self._local: dict[tuple[str | None, str], str] = {}
+        self.local_names: dict[tuple[str | None, str], str] = {}
         self._errors: dict[str, str] = {}
 
     def _join(self, *nodes: str) -> str:
@@ -83,11 +84,11 @@ class _Names:
     def local(self, component_name: str | None, name: str) -> str:
         """``<component_name>.<name>``."""
         key = (component_name, name)
-        timer = self._local.get(key)
+        timer = self.local_names.get(key)
         if timer is None:
             timer = self._join(component_name or "local", name)
-            if len(self._local) < _CACHE_LIMIT:
-                self._local[key] = timer
+            if len(self.local_names) < _CACHE_LIMIT:
+                self.local_names[key] = timer
         return timer
 
     def error(self, class_name: str) -> str:
@@ -233,13 +234,28 @@ class MetricsBaseplateObserver(BaseplateObserver):
         self.client = client
         self._names = _Names(client.namespace)
         transport = client.transport
+        self._transport = transport
+        self._namespace = client.namespace
         self._aggregator = (
             _Aggregator(transport) if isinstance(transport, BufferedTransport) else None
         )
 
     def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
         """Put the request's batch on ``context.metrics`` and start watching the request."""
-        observer = _RequestObserver(self, server_span.name)
+        # _RequestObserver(...) written out: no __init__ frame on every request.
+        observer = _new(_RequestObserver)
+        observer._transport = self._transport
+        observer._namespace = self._namespace
+        observer._lines = []
+        observer._counters = {}
+        names = self._names
+        observer._names = names
+        span_name = server_span.name
+        observer._outcomes = names.server_names.get(span_name) or names.server(span_name)
+        observer._start = None
+        aggregator = self._aggregator
+        observer._aggregator = aggregator
+        observer._records = _BatchWriter(observer) if aggregator is None else aggregator.records
         context.metrics = observer
         server_span.register(observer)
 
@@ -262,32 +278,32 @@ class _ChildWatcher(SpanObserver):
         self._start = _now()  # type: ignore[misc]
 
     def on_child_span_created(self, span: Span) -> None:
+        names = self._names
         if isinstance(span, LocalSpan):
-            timer = self._names.local(span.component_name, span.name)
-            span.register(_LocalObserver(self._records, self._names, timer))
+            # _LocalObserver(...) written out: no __init__ frame, and the cached name read
+            # directly, for the most common child span.
+            observer = _new(_LocalObserver)
+            observer._records = self._records
+            observer._names = names
+            observer._start = None
+            observer._timer = names.local_names.get(
+                (span.component_name, span.name)
+            ) or names.local(span.component_name, span.name)
+            span.register(observer)
         else:
-            span.register(_ClientObserver(self._records, self._names, span.name))
+            span.register(_ClientObserver(self._records, names, span.name))
 
 
 class _RequestObserver(Batch, _ChildWatcher):
-    """A request's batch (``context.metrics``), and the observer of its server span."""
+    """A request's batch (``context.metrics``), and the observer of its server span.
+
+    Made by :meth:`MetricsBaseplateObserver.on_server_span_created`, slot by slot.
+    """
 
     __slots__ = ("_aggregator", "_names", "_outcomes", "_records", "_start")
 
-    def __init__(self, parent: MetricsBaseplateObserver, span_name: str) -> None:
-        # Batch.__init__ written out: one object and one call per request for both roles.
-        client = parent.client
-        self._transport = client._transport
-        self._namespace = client._namespace
-        self._lines = []
-        self._counters = {}
-        names = parent._names
-        self._names = names
-        self._outcomes = names.server_names.get(span_name) or names.server(span_name)
-        self._start = None
-        aggregator = parent._aggregator
-        self._aggregator = aggregator
-        self._records = _BatchWriter(self) if aggregator is None else aggregator.records
+    _aggregator: _Aggregator | None
+    _outcomes: tuple[str, str, str]
 
     def on_finish(self, exc_info: ExcInfo | None) -> None:
         timer, success, failure = self._outcomes
