@@ -166,6 +166,14 @@ def test_traceparent_malformed(header):
         TraceInfo.from_traceparent(header)
 
 
+def test_traceparent_with_zero_low_bits_keeps_the_high_bits():
+    """A 128-bit trace id whose low 64 bits are zero still gives a non-zero trace id."""
+    info = TraceInfo.from_traceparent("00-00000000000000010000000000000000-00f067aa0ba902b7-01")
+    assert info.trace_id == 1
+    other = TraceInfo.from_traceparent("00-4bf92f3577b34da60000000000000000-00f067aa0ba902b7-01")
+    assert other.trace_id == 0x4BF92F3577B34DA6
+
+
 def test_format_traceparent():
     """Outbound traceparent pads the trace id to 128 bits and sets the sampled bit."""
     assert (

@@ -129,7 +129,8 @@ class TraceInfo(NamedTuple):
         """Build a :class:`TraceInfo` from a W3C Trace Context ``traceparent`` header.
 
         The header is ``<version>-<32 hex trace id>-<16 hex parent id>-<2 hex flags>``.
-        Baseplate's identifiers are 64-bit, so the trace id keeps its low 64 bits. As with
+        Baseplate's identifiers are 64-bit, so the trace id keeps its low 64 bits (its high 64
+        bits when the low ones are all zeros: 0 is no trace id for a Zipkin collector). As with
         Baseplate's own headers, the server span shares the caller's span: its id is the
         header's parent id, and its parent is unknown (``None``). The ``sampled`` flag bit
         becomes ``sampled``; ``flags`` is ``None``.
@@ -157,7 +158,7 @@ class TraceInfo(NamedTuple):
         if trace_id == 0 or span_id == 0:
             raise ValueError(f"traceparent ids must not be all zeros, got {header!r}")
         sampled = bool(int(flags_hex, 16) & 1)
-        return cls(trace_id & (MAX_ID - 1), None, span_id, sampled, None)
+        return cls(trace_id & (MAX_ID - 1) or trace_id >> 64, None, span_id, sampled, None)
 
 
 def format_traceparent(trace_id: int, span_id: int, sampled: bool | None) -> str:
