@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -162,7 +163,7 @@ def test_publisher_retries_when_the_collector_is_down(refused_address: str) -> N
         return original(timeout)
 
     stop.wait = wait  # type: ignore[method-assign]
-    assert publisher.publish(b"[" + SPAN_A + b"]", 1) is False
+    assert publisher.publish(b"[" + SPAN_A + b"]", 1) is None
     assert stop.waits == [0.01, 0.02, 0.04, 0.05, 0.05, 0.05]
 
 
@@ -213,7 +214,7 @@ def test_publisher_gives_up_retrying_when_stopping(collector: Callable[..., Any]
     server = collector(default=(503, b""))
     stop = threading.Event()
     stop.set()
-    assert publisher_for(server.address, stop_event=stop).publish(b"[]", 0) is False
+    assert publisher_for(server.address, stop_event=stop).publish(b"[]", 0) is None
     assert len(server.requests) == 1
 
 
@@ -386,6 +387,37 @@ def test_remaining_spans_get_a_last_attempt_on_stop(
     assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"]"]
 
 
+@pytest.mark.integration
+def test_spans_not_delivered_when_stopping_go_back_on_the_queue(
+    collector: Callable[..., Any],
+    trace_queue: Callable[..., MessageQueue],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Stopping while the collector fails loses nothing: the queue keeps the spans."""
+    server = collector(default=(503, b""))
+    queue = trace_queue()
+    queue.put(SPAN_A)
+    queue.put(SPAN_B)
+    stop = threading.Event()
+    publisher = publisher_for(server.address, stop_event=stop)
+    batch = SpanBatch(max_size=1000, max_age=60.0)
+
+    def stop_once_read() -> None:
+        while queue.current_messages and not stop.wait(0.01):
+            pass
+        stop.set()
+
+    stopper = threading.Thread(target=stop_once_read)
+    stopper.start()
+    publish_from_queue(queue, publisher, batch, stop)
+    stopper.join(WATCHDOG)
+    assert len(server.requests) == 1  # the last attempt, refused with 503
+    assert [queue.get(timeout=0), queue.get(timeout=0)] == [SPAN_A, SPAN_B]
+    assert "2 undelivered span(s) put back on the queue for the next publisher, 0 lost" in (
+        caplog.text
+    )
+
+
 # --- configuration and the command line ----------------------------------------------------------
 
 
@@ -430,11 +462,32 @@ def write_config(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def _console_script(name: str) -> list[str]:
+    """The command line of an installed console script (next to this interpreter)."""
+    path = Path(sysconfig.get_path("scripts")) / name
+    assert path.exists(), f"{name} is not installed in {path.parent}"
+    return [str(path)]
+
+
 @pytest.mark.integration
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(
+            [sys.executable, "-m", "baseplate.diagnostics.tracing.publisher"], id="python -m"
+        ),
+        pytest.param("baseplate-trace-publisher", id="console script"),
+    ],
+)
 def test_sidecar_command_publishes_and_stops_on_sigterm(
-    collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue], tmp_path: Path
+    collector: Callable[..., Any],
+    trace_queue: Callable[..., MessageQueue],
+    tmp_path: Path,
+    command: list[str] | str,
 ) -> None:
     """The sidecar reads /traces-<queue>, posts to <zipkin_api_url>/spans, exits 0 on SIGTERM."""
+    if isinstance(command, str):
+        command = _console_script(command)
     server = collector()
     queue = trace_queue()
     queue_name = queue.name.removeprefix("/traces-")
@@ -445,14 +498,7 @@ def test_sidecar_command_publishes_and_stops_on_sigterm(
     recorder = SidecarRecorder(queue_name)
     recorder.send(ZipkinSpan(5, "from-app", 6, 0, 100, 2, (), [], ZipkinEndpoint("app", "::")))
     sidecar = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "baseplate.diagnostics.tracing.publisher",
-            str(config_path),
-            "--queue-name",
-            queue_name,
-        ],
+        [*command, str(config_path), "--queue-name", queue_name],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -90,6 +90,11 @@ class SpanBatch:
         """Whether the batch holds spans and its first one is at least ``max_age`` old."""
         return bool(self._items) and self._clock() - self._started >= self.max_age
 
+    @property
+    def items(self) -> list[bytes]:
+        """The encoded spans in the batch, in the order they were added."""
+        return list(self._items)
+
     def serialize(self) -> bytes:
         """Return the batch as a JSON array: ``[span,span,...]``."""
         return b"[" + b",".join(self._items) + b"]"
@@ -196,12 +201,12 @@ class ZipkinPublisher:
         self.increment("dropped", span_count)
         return False
 
-    def publish(self, body: bytes, span_count: int) -> bool:
+    def publish(self, body: bytes, span_count: int) -> bool | None:
         """Post one serialized batch, retrying transient failures until it is delivered.
 
         Returns:
-            True when the collector accepted the batch; False when it refused it (a 4xx) or
-            when ``stop_event`` was set while retrying.
+            True when the collector accepted the batch; False when it refused it (a 4xx);
+            None when ``stop_event`` was set while retrying (the batch was not delivered).
         """
         attempts = 0
         delay = self.backoff_initial
@@ -219,10 +224,7 @@ class ZipkinPublisher:
                     attempts,
                 )
             if self.stop_event.wait(delay):
-                logger.error(
-                    "Shutting down; %d span(s) were not delivered to %s", span_count, self.url
-                )
-                return False
+                return None
             delay = min(delay * 2, self.backoff_max)
 
 
@@ -245,7 +247,10 @@ def publish_from_queue(
     ``batch.max_age`` seconds old. Each time the queue is found empty the publisher pauses
     for ``DRAIN_PAUSE`` (10 ms) before waiting on it again. Messages that are not JSON
     objects are dropped with a warning (they would make the collector refuse the whole
-    batch). When stopping, what is left in the batch gets one more attempt.
+    batch). When stopping, what is left in the batch gets one more attempt; if the collector
+    is failing then, the batch's spans are put back on the queue, which outlives this
+    process, for the next publisher to deliver (those that no longer fit are counted in
+    ``dropped`` and logged).
     """
     found_empty = False
     while not stop_event.is_set():
@@ -271,12 +276,32 @@ def publish_from_queue(
                 try:
                     batch.add(message)
                 except BatchFull:
-                    publisher.publish(batch.serialize(), len(batch))
-                    batch.reset()
+                    _publish(queue, publisher, batch)
                     batch.add(message)
         if batch.is_due():
-            publisher.publish(batch.serialize(), len(batch))
-            batch.reset()
+            _publish(queue, publisher, batch)
     if len(batch):
-        publisher.publish(batch.serialize(), len(batch))
-        batch.reset()
+        _publish(queue, publisher, batch)
+
+
+def _publish(queue: MessageQueue, publisher: ZipkinPublisher, batch: SpanBatch) -> None:
+    """Publish and empty ``batch``; if stopping cut the retries short, queue its spans again."""
+    if publisher.publish(batch.serialize(), len(batch)) is None:
+        returned = 0
+        for item in batch.items:
+            try:
+                queue.put(item, timeout=0)
+            except TimedOutError:
+                break
+            returned += 1
+        lost = len(batch) - returned
+        if lost:
+            publisher.increment("dropped", lost)
+        logger.error(
+            "Shutting down while %s fails: %d undelivered span(s) put back on the queue for "
+            "the next publisher, %d lost (the queue was full)",
+            publisher.url,
+            returned,
+            lost,
+        )
+    batch.reset()
