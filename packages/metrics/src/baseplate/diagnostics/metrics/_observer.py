@@ -141,12 +141,15 @@ class _Aggregator:
         popleft = records.popleft
         lines = []
         counts: dict[str, int] = {}
-        for _ in range(len(records)):
-            timer, seconds, counter = popleft()
-            if timer is not None:
-                lines.append(f"{timer}:{seconds * 1000.0:g}|ms")
-            if counter is not None:
-                counts[counter] = counts.get(counter, 0) + 1
+        try:
+            for _ in range(len(records)):
+                timer, seconds, counter = popleft()
+                if timer is not None:
+                    lines.append(f"{timer}:{seconds * 1000.0:g}|ms")
+                if counter is not None:
+                    counts[counter] = counts.get(counter, 0) + 1
+        except IndexError:  # emptied meanwhile by check() on another thread
+            pass
         self.check_at = _EARLY_FLUSH_RECORDS
         lines.extend(f"{name}:{count}|c" for name, count in counts.items())
         return "\n".join(lines).encode("ascii")
@@ -280,7 +283,7 @@ class _ChildWatcher(SpanObserver):
     def on_child_span_created(self, span: Span) -> None:
         names = self._names
         if isinstance(span, LocalSpan):
-            # _LocalObserver(...) written out: no __init__ frame, and the cached name read
+            # Made slot by slot (no __init__ frame), the cached name read
             # directly, for the most common child span.
             observer = _new(_LocalObserver)
             observer._records = self._records
@@ -348,13 +351,11 @@ class _ClientObserver(_ChildWatcher):
 
 
 class _LocalObserver(_ChildWatcher):
+    """Made by :meth:`_ChildWatcher.on_child_span_created`, slot by slot."""
+
     __slots__ = ("_names", "_records", "_start", "_timer")
 
-    def __init__(self, records: Any, names: _Names, timer: str) -> None:
-        self._records = records
-        self._names = names
-        self._start = None
-        self._timer = timer
+    _timer: str
 
     def on_finish(self, exc_info: ExcInfo | None) -> None:
         start = self._start
