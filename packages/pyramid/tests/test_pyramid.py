@@ -440,6 +440,25 @@ def test_traceparent_is_accepted_when_enabled_and_trusted() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("baseplate_setting", "argument", "adopted"),
+    [(True, None, True), (False, None, False), (True, False, False), (False, True, True)],
+)
+def test_traceparent_follows_the_baseplate_setting_unless_told(
+    baseplate_setting: bool, argument: bool | None, adopted: bool
+) -> None:
+    """By default the configurator does what baseplate.w3c_tracecontext (the config) says."""
+    harness = make_harness(header_trust_handler=TRUST_ALL, w3c_tracecontext=argument)
+    harness.baseplate.w3c_tracecontext = baseplate_setting
+
+    harness.app.get(
+        "/example",
+        headers={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+    )
+
+    assert adopted == (harness.only_span().trace_id == 0xA3CE929D0E0E4736)
+
+
 def test_x_headers_win_over_traceparent() -> None:
     """When X- trace headers are present, traceparent is not consulted."""
     harness = make_harness(header_trust_handler=TRUST_ALL, w3c_tracecontext=True)
@@ -781,7 +800,7 @@ def test_header_trust_handler_is_abstract() -> None:
         ((Baseplate(), "yes"), {}, "trust_trace_headers must be a bool or None, got 'yes'"),
         ((Baseplate(),), {"header_trust_handler": object()}, "must be a HeaderTrustHandler"),
         ((Baseplate(),), {"edge_context_factory": object()}, "from_upstream"),
-        ((Baseplate(),), {"w3c_tracecontext": 1}, "w3c_tracecontext must be a bool, got 1"),
+        ((Baseplate(),), {"w3c_tracecontext": 1}, "w3c_tracecontext must be a bool or None, got 1"),
     ],
 )
 def test_bad_arguments_are_rejected(

@@ -219,6 +219,30 @@ def test_traceparent_is_ignored_by_default(downstream: Callable[..., Any]) -> No
     assert span.parent_id is None
 
 
+def _w3c_in_baseplate(setting: bool) -> Callable[[Any], Any]:
+    def wrap(processor: Any) -> Any:
+        processor.baseplate.w3c_tracecontext = setting
+        return processor
+
+    return wrap
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("baseplate_setting", "argument", "adopted"),
+    [(True, None, True), (False, None, False), (True, False, False), (False, True, True)],
+)
+def test_traceparent_follows_the_baseplate_setting_unless_told(
+    downstream: Callable[..., Any], baseplate_setting: bool, argument: bool | None, adopted: bool
+) -> None:
+    """By default the processor does what baseplate.w3c_tracecontext (the config) says."""
+    service = downstream(wrap=_w3c_in_baseplate(baseplate_setting), w3c_tracecontext=argument)
+
+    span = call_with_headers(service, {b"traceparent": W3C_TRACEPARENT})
+
+    assert adopted == (span.trace_id == 0x8448EB211C80319C)
+
+
 @pytest.mark.integration
 def test_baseplate_headers_win_over_traceparent(downstream: Callable[..., Any]) -> None:
     """traceparent is only used when no Baseplate or B3 trace header is present."""

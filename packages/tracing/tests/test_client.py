@@ -35,6 +35,28 @@ def test_unconfigured_client_can_discard_silently() -> None:
     assert isinstance(client.recorder, NullRecorder)
 
 
+def test_w3c_tracecontext_key_turns_it_on_for_the_integrations() -> None:
+    """tracing.w3c_tracecontext = true reaches Baseplate.w3c_tracecontext via configure_tracing."""
+    from baseplate.core import Baseplate
+
+    plain = Baseplate()
+    plain.configure_tracing(tracing_client_from_config({"tracing.service_name": "s"}))
+    assert plain.w3c_tracecontext is False
+    client = tracing_client_from_config(
+        {"tracing.service_name": "s", "tracing.w3c_tracecontext": "true"}
+    )
+    assert client.w3c_tracecontext is True
+    baseplate = Baseplate()
+    baseplate.configure_tracing(client)
+    assert baseplate.w3c_tracecontext is True
+
+
+def test_bad_w3c_tracecontext_names_the_key() -> None:
+    """A value that is not a boolean is a ConfigurationError naming the key."""
+    with pytest.raises(ConfigurationError, match=r"^tracing\.w3c_tracecontext: "):
+        tracing_client_from_config({"tracing.service_name": "s", "tracing.w3c_tracecontext": "1"})
+
+
 def test_service_name_is_required() -> None:
     """A missing tracing.service_name is a ConfigurationError naming the key."""
     with pytest.raises(ConfigurationError, match=r"^tracing\.service_name: "):

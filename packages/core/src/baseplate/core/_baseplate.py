@@ -55,6 +55,12 @@ class Baseplate:
         self.observers: list[BaseplateObserver] = []
         self._context_factories: dict[str, ContextFactory] = {}
         self._metrics_client: Any = None
+        #: Whether the integrations (Thrift, Pyramid) also accept the W3C ``traceparent``
+        #: header when a request carries none of Baseplate's own trace headers. False unless
+        #: set here or by :meth:`configure_tracing` from a client with ``w3c_tracecontext``
+        #: (``tracing.w3c_tracecontext = true`` in the configuration). An integration given
+        #: its own ``w3c_tracecontext`` argument follows that instead.
+        self.w3c_tracecontext = False
 
     @property
     def context_factories(self) -> Mapping[str, ContextFactory]:
@@ -117,6 +123,9 @@ class Baseplate:
     def configure_tracing(self, tracing_client: Any, *args: Any, **kwargs: Any) -> None:
         """Collect and send span information for request tracing.
 
+        A client made with ``w3c_tracecontext`` (``tracing.w3c_tracecontext = true``) also
+        turns on :attr:`w3c_tracecontext`.
+
         Args:
             tracing_client: A :class:`baseplate.diagnostics.tracing.TracingClient`. Extra
                 arguments are passed to the tracing observer.
@@ -131,6 +140,8 @@ class Baseplate:
             "configure_tracing",
         )
         self.register(observer_cls(tracing_client, *args, **kwargs))
+        if getattr(tracing_client, "w3c_tracecontext", False) is True:
+            self.w3c_tracecontext = True
 
     def configure_error_reporting(self, client: Any) -> None:
         """Send reports of unexpected exceptions to the given client.

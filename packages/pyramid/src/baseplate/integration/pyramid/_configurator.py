@@ -122,7 +122,9 @@ class BaseplateConfigurator:
         header_trust_handler: Decides which requests' headers to read. Defaults to
             :class:`StaticTrustHandler`, which trusts nothing.
         w3c_tracecontext: Also accept a W3C ``traceparent`` header from trusted callers when
-            none of the ``X-`` trace headers is present.
+            none of the ``X-`` trace headers is present: ``True`` or ``False``, or ``None``
+            (the default) to follow ``baseplate.w3c_tracecontext``, which the configuration
+            key ``tracing.w3c_tracecontext`` sets.
 
     Raises:
         TypeError: if an argument is not of the kind described above.
@@ -138,7 +140,7 @@ class BaseplateConfigurator:
         edge_context_factory: _EdgeContextFactory | None = None,
         header_trust_handler: HeaderTrustHandler | None = None,
         *,
-        w3c_tracecontext: bool = False,
+        w3c_tracecontext: bool | None = None,
     ) -> None:
         if not isinstance(baseplate, Baseplate):
             raise TypeError(f"baseplate must be a baseplate.core.Baseplate, got {baseplate!r}")
@@ -176,8 +178,8 @@ class BaseplateConfigurator:
                 "edge_context_factory must have a from_upstream method (an "
                 f"EdgeRequestContextFactory), got {edge_context_factory!r}"
             )
-        if not isinstance(w3c_tracecontext, bool):
-            raise TypeError(f"w3c_tracecontext must be a bool, got {w3c_tracecontext!r}")
+        if w3c_tracecontext is not None and not isinstance(w3c_tracecontext, bool):
+            raise TypeError(f"w3c_tracecontext must be a bool or None, got {w3c_tracecontext!r}")
         self.baseplate = baseplate
         self.header_trust_handler = header_trust_handler
         self.edge_context_factory = edge_context_factory
@@ -238,7 +240,8 @@ class BaseplateConfigurator:
         headers = request.headers
         try:
             trace_info = TraceInfo.from_headers(headers.get, prefix="X-")
-            if trace_info is None and self.w3c_tracecontext:
+            w3c = self.w3c_tracecontext
+            if trace_info is None and (self.baseplate.w3c_tracecontext if w3c is None else w3c):
                 traceparent = headers.get("traceparent")
                 if traceparent is not None:
                     trace_info = TraceInfo.from_traceparent(traceparent)

@@ -126,7 +126,7 @@ class BaseplateProcessor:
         baseplate: Baseplate,
         edge_context_factory: Any = None,
         *,
-        w3c_tracecontext: bool = False,
+        w3c_tracecontext: bool | None = None,
     ) -> None:
         try:
             handler = processor._handler
@@ -200,8 +200,11 @@ class BaseplateProcessor:
         except ValueError as exc:
             self.logger.debug("ignoring malformed trace headers, starting a new trace: %s", exc)
             return None
-        if trace_info is not None or not self.w3c_tracecontext:
+        if trace_info is not None:
             return trace_info
+        w3c = self.w3c_tracecontext
+        if not (self.baseplate.w3c_tracecontext if w3c is None else w3c):
+            return None
         traceparent = lookup("traceparent")
         if traceparent is None:
             return None
@@ -218,7 +221,7 @@ def baseplateify_processor(
     baseplate: Baseplate,
     edge_context_factory: Any = None,
     *,
-    w3c_tracecontext: bool = False,
+    w3c_tracecontext: bool | None = None,
 ) -> BaseplateProcessor:
     """Wrap a Thrift processor with Baseplate's span lifecycle.
 
@@ -231,8 +234,8 @@ def baseplateify_processor(
     headers ``Trace``, ``Span``, ``Parent``, ``Sampled``, ``Flags`` or their ``B3-*``
     aliases, in any letter case; see :meth:`TraceInfo.from_headers
     <baseplate.core.TraceInfo.from_headers>`). Malformed trace headers are logged at debug
-    level on ``logger`` and the request starts a new trace. With ``w3c_tracecontext=True``
-    a W3C ``traceparent`` header is honoured when none of those headers is present.
+    level on ``logger`` and the request starts a new trace. When W3C trace context is on, a
+    ``traceparent`` header is honoured when none of those headers is present.
 
     The ``Edge-Request`` header is kept, as bytes (or ``None``), in
     ``context.raw_request_context`` so that clients can forward it; if
@@ -262,7 +265,9 @@ def baseplateify_processor(
         baseplate: The application's Baseplate object.
         edge_context_factory: A factory for the edge request context (from
             baseplate-edgecontext), or ``None`` to only keep the raw header.
-        w3c_tracecontext: Also accept the W3C ``traceparent`` header.
+        w3c_tracecontext: Also accept the W3C ``traceparent`` header: ``True`` or ``False``,
+            or ``None`` (the default) to follow ``baseplate.w3c_tracecontext``, which the
+            configuration key ``tracing.w3c_tracecontext`` sets.
 
     Returns:
         A processor to serve; its ``baseplate`` attribute is ``baseplate``. The original

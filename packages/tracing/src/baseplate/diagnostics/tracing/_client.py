@@ -41,11 +41,15 @@ class TracingClient:
         sample_rate: The fraction of requests to record when the upstream did not decide
             (``0.1`` records one in ten).
         recorder: Where finished spans go.
+        w3c_tracecontext: Whether the W3C ``traceparent`` header should be accepted (and
+            sent) besides Baseplate's own trace headers; :meth:`Baseplate.configure_tracing
+            <baseplate.core.Baseplate.configure_tracing>` passes it on to the integrations.
 
     Attributes:
         service_name: As given.
         sample_rate: As given.
         recorder: As given.
+        w3c_tracecontext: As given.
         endpoint: The :class:`ZipkinEndpoint` attached to every annotation: the service
             name and this host's IPv4 address (``"undefined"`` if it cannot be resolved).
 
@@ -55,9 +59,19 @@ class TracingClient:
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self, service_name: str, sample_rate: float, recorder: Recorder) -> None:
+    def __init__(
+        self,
+        service_name: str,
+        sample_rate: float,
+        recorder: Recorder,
+        *,
+        w3c_tracecontext: bool = False,
+    ) -> None:
         if not isinstance(service_name, str) or not service_name:
             raise ValueError(f"service_name must be a non-empty str, got {service_name!r}")
+        if not isinstance(w3c_tracecontext, bool):
+            raise TypeError(f"w3c_tracecontext must be a bool, got {w3c_tracecontext!r}")
+        self.w3c_tracecontext = w3c_tracecontext
         self.service_name = service_name
         self.sample_rate = _check_sample_rate(sample_rate)
         self.recorder = recorder
@@ -95,6 +109,8 @@ def make_client(
     num_conns: int = 100,
     sample_rate: float = 0.1,
     log_if_unconfigured: bool = True,
+    *,
+    w3c_tracecontext: bool = False,
 ) -> TracingClient:
     """Create and return a tracing client, choosing the recorder from the arguments.
 
@@ -117,6 +133,8 @@ def make_client(
         sample_rate: The fraction of requests to record when the upstream did not decide.
         log_if_unconfigured: Log spans at debug level when neither destination is given,
             rather than discard them.
+        w3c_tracecontext: Have the integrations accept the W3C ``traceparent`` header too
+            (see :class:`TracingClient`).
 
     Raises:
         ValueError: if an argument is out of range.
@@ -139,7 +157,7 @@ def make_client(
         recorder = LoggingRecorder()
     else:
         recorder = NullRecorder()
-    return TracingClient(service_name, sample_rate, recorder)
+    return TracingClient(service_name, sample_rate, recorder, w3c_tracecontext=w3c_tracecontext)
 
 
 def _positive_int(text: str) -> int:
@@ -184,6 +202,7 @@ _SPEC: dict[str, Any] = {
         "span_batch_interval": config.Optional(positive_seconds, default=0.5),
         "num_conns": config.Optional(_positive_int, default=100),
         "sample_rate": config.Optional(_sample_rate, default=0.1),
+        "w3c_tracecontext": config.Optional(config.Boolean, default=False),
     }
 }
 
@@ -216,6 +235,10 @@ def tracing_client_from_config(
     ``tracing.sample_rate`` (optional)
         The share of requests to record when the upstream did not decide, as a percentage
         (``37%``) or a fraction (``0.37``); default 10%.
+    ``tracing.w3c_tracecontext`` (optional)
+        ``true`` to accept the W3C ``traceparent`` header from callers that send none of
+        Baseplate's trace headers, in the Thrift and Pyramid integrations (default
+        ``false``). Baseplate's own headers are always read and sent.
 
     Example configuration:
 
@@ -251,4 +274,5 @@ def tracing_client_from_config(
         num_conns=cfg.num_conns,
         sample_rate=cfg.sample_rate,
         log_if_unconfigured=log_if_unconfigured,
+        w3c_tracecontext=cfg.w3c_tracecontext,
     )
