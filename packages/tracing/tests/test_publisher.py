@@ -363,16 +363,10 @@ def test_the_publisher_drains_the_queue_then_pauses_before_waiting_again(
     assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"," + SPAN_B + b"]"]
 
 
-@pytest.mark.integration
-def test_remaining_spans_get_a_last_attempt_on_stop(
-    collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue]
-) -> None:
-    """Stopping posts the spans already gathered, without waiting for the batch's age."""
-    server = collector()
-    queue = trace_queue()
-    queue.put(SPAN_A)
+def publish_until_queue_read(queue: MessageQueue, address: str) -> None:
+    """Run publish_from_queue with a batch that never ages, stopping once the queue is read."""
     stop = threading.Event()
-    publisher = publisher_for(server.address, stop_event=stop)
+    publisher = publisher_for(address, stop_event=stop)
     batch = SpanBatch(max_size=1000, max_age=60.0)
 
     def stop_once_read() -> None:
@@ -384,6 +378,17 @@ def test_remaining_spans_get_a_last_attempt_on_stop(
     stopper.start()
     publish_from_queue(queue, publisher, batch, stop)
     stopper.join(WATCHDOG)
+
+
+@pytest.mark.integration
+def test_remaining_spans_get_a_last_attempt_on_stop(
+    collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue]
+) -> None:
+    """Stopping posts the spans already gathered, without waiting for the batch's age."""
+    server = collector()
+    queue = trace_queue()
+    queue.put(SPAN_A)
+    publish_until_queue_read(queue, server.address)
     assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"]"]
 
 
@@ -398,19 +403,7 @@ def test_spans_not_delivered_when_stopping_go_back_on_the_queue(
     queue = trace_queue()
     queue.put(SPAN_A)
     queue.put(SPAN_B)
-    stop = threading.Event()
-    publisher = publisher_for(server.address, stop_event=stop)
-    batch = SpanBatch(max_size=1000, max_age=60.0)
-
-    def stop_once_read() -> None:
-        while queue.current_messages and not stop.wait(0.01):
-            pass
-        stop.set()
-
-    stopper = threading.Thread(target=stop_once_read)
-    stopper.start()
-    publish_from_queue(queue, publisher, batch, stop)
-    stopper.join(WATCHDOG)
+    publish_until_queue_read(queue, server.address)
     assert len(server.requests) == 1  # the last attempt, refused with 503
     assert [queue.get(timeout=0), queue.get(timeout=0)] == [SPAN_A, SPAN_B]
     assert "2 undelivered span(s) put back on the queue for the next publisher, 0 lost" in (

@@ -24,6 +24,34 @@ _EARLY_FLUSH = 1_000
 _DROP_WARNING_INTERVAL = 10.0
 
 
+class DropCounter:
+    """Counts what was dropped, and logs a warning about it at most every ten seconds.
+
+    Args:
+        message: A logging format for the warning, given the number dropped since the last
+            warning and the limit that made them be dropped.
+    """
+
+    __slots__ = ("_message", "_next_warning", "_unreported", "total")
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+        self._next_warning = 0.0
+        self._unreported = 0
+        #: Everything dropped so far.
+        self.total = 0
+
+    def drop(self, count: int, limit: int) -> None:
+        """Count ``count`` more dropped items; warn if the last warning is old enough."""
+        self.total += count
+        self._unreported += count
+        now = time.monotonic()
+        if now >= self._next_warning:
+            self._next_warning = now + _DROP_WARNING_INTERVAL
+            unreported, self._unreported = self._unreported, 0
+            logger.warning(self._message, unreported, limit)
+
+
 class PendingSource(Protocol):
     """Something that keeps metrics of its own for a :class:`BufferedTransport` to send.
 
@@ -95,9 +123,10 @@ class BufferedTransport:
         self._worker: threading.Thread | None = None
         self._stopping = threading.Event()
         self._wake = threading.Event()
-        self.dropped = 0
-        self._unreported_drops = 0
-        self._next_drop_warning = 0.0
+        self._drops = DropCounter(
+            "Dropped %d metrics payload(s): %d are waiting to be sent, the most allowed; "
+            "is the event loop blocked?"
+        )
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _call(reference, "_reset_after_fork"))
         atexit.register(_call, reference, "flush")
@@ -109,13 +138,18 @@ class BufferedTransport:
         """Queue ``payload`` for the worker; never blocks and never raises."""
         pending = self._pending
         if len(pending) >= self._max_pending:
-            self._drop()
+            self._drops.drop(1, self._max_pending)
             return
         pending.append(payload)
         if self._worker is None:
             self._start_worker()
         elif len(pending) == _EARLY_FLUSH:
             self._wake.set()
+
+    @property
+    def dropped(self) -> int:
+        """How many payloads were dropped because the queue was full."""
+        return self._drops.total
 
     def add_source(self, source: PendingSource) -> None:
         """Also send, at every flush, the lines ``source.drain()`` returns.
@@ -179,20 +213,6 @@ class BufferedTransport:
                 self.flush()
             except Exception:  # the transport never raises; a bug must not kill the worker
                 logger.exception("The metrics flusher failed; it carries on")
-
-    def _drop(self) -> None:
-        self.dropped += 1
-        self._unreported_drops += 1
-        now = time.monotonic()
-        if now >= self._next_drop_warning:
-            self._next_drop_warning = now + _DROP_WARNING_INTERVAL
-            count, self._unreported_drops = self._unreported_drops, 0
-            logger.warning(
-                "Dropped %d metrics payload(s): %d are waiting to be sent, the most allowed; "
-                "is the event loop blocked?",
-                count,
-                self._max_pending,
-            )
 
     def _reset_after_fork(self) -> None:
         self._pending.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import logging
 import time
 from typing import Any, TypeAlias
 
@@ -16,6 +15,7 @@ from baseplate.core import (
     SpanObserver,
 )
 from baseplate.metrics import Batch, BufferedTransport, Client
+from baseplate.metrics._buffered import DropCounter
 from baseplate.metrics._metrics import join_name, sanitize_node
 
 # This module is part of the baseplate-metrics distribution, so it may use the batch's
@@ -27,8 +27,6 @@ from baseplate.metrics._metrics import join_name, sanitize_node
 #   statsd lines by the worker at each flush (_Aggregator);
 # * with a client that sends at once, ``records`` writes each measurement into the request's
 #   batch (_BatchWriter), which is sent when the server span finishes.
-
-logger = logging.getLogger("baseplate.metrics")
 
 _now = time.perf_counter
 _new = object.__new__
@@ -42,7 +40,6 @@ _EARLY_FLUSH_RECORDS = 4_096
 #: The most measurements kept for the worker; past this (the worker cannot run), the kept
 #: ones are dropped, counted and warned about.
 MAX_PENDING_RECORDS = 200_000
-_DROP_WARNING_INTERVAL = 10.0
 
 #: One span's measurement: (timer name or None, seconds, counter name or None).
 Record: TypeAlias = tuple[str | None, float, str | None]
@@ -118,11 +115,17 @@ class _Aggregator:
     def __init__(self, transport: BufferedTransport) -> None:
         self.records: collections.deque[Record] = collections.deque()
         self.check_at = 1
-        self.dropped = 0
         self._transport = transport
-        self._unreported_drops = 0
-        self._next_drop_warning = 0.0
+        self._drops = DropCounter(
+            "Dropped %d request measurements: more than %d were waiting to be sent; "
+            "is the event loop blocked?"
+        )
         transport.add_source(self)
+
+    @property
+    def dropped(self) -> int:
+        """How many measurements were dropped because the worker fell behind."""
+        return self._drops.total
 
     def check(self) -> None:
         """Start or wake the worker; drop what is kept if the worker has fallen far behind."""
@@ -130,7 +133,7 @@ class _Aggregator:
         kept = len(records)
         if kept > MAX_PENDING_RECORDS:
             records.clear()
-            self._drop(kept)
+            self._drops.drop(kept, MAX_PENDING_RECORDS)
             kept = 0
         self.check_at = kept + _EARLY_FLUSH_RECORDS
         self._transport.wake()
@@ -158,20 +161,6 @@ class _Aggregator:
         """Forget what was recorded (in a child process after a fork)."""
         self.records.clear()
         self.check_at = 1
-
-    def _drop(self, count: int) -> None:
-        self.dropped += count
-        self._unreported_drops += count
-        now = time.monotonic()
-        if now >= self._next_drop_warning:
-            self._next_drop_warning = now + _DROP_WARNING_INTERVAL
-            unreported, self._unreported_drops = self._unreported_drops, 0
-            logger.warning(
-                "Dropped %d request measurements: more than %d were waiting to be sent; "
-                "is the event loop blocked?",
-                unreported,
-                MAX_PENDING_RECORDS,
-            )
 
 
 class _BatchWriter:
