@@ -435,6 +435,28 @@ def test_full_unix_queue_never_blocks(
     assert "Resource temporarily unavailable" in caplog.text
 
 
+def test_send_failures_are_warned_about_at_most_every_interval(
+    unix_receiver: Receiver, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dead statsd costs one warning per interval, not one per request; all are counted."""
+    from baseplate.metrics import _transport
+
+    monkeypatch.setattr(_transport, "_FAILURE_WARNING_INTERVAL", 0.3)
+    transport = DatagramTransport(unix_receiver.endpoint)
+    unix_receiver.sock.close()  # nobody reads: every send now fails
+    os.unlink(unix_receiver.endpoint_text)
+    with caplog.at_level(logging.WARNING, logger="baseplate.metrics"):
+        for _ in range(50):
+            transport.send(b"ns.lost:1|c")
+        assert 1 == caplog.text.count("Could not send a metrics batch")
+        time.sleep(0.35)
+        transport.send(b"ns.lost:1|c")
+    assert 51 == transport.failed
+    warnings = [r.getMessage() for r in caplog.records if "Could not send" in r.getMessage()]
+    assert 2 == len(warnings)
+    assert warnings[1].endswith("; 49 more batch(es) failed since the last warning")
+
+
 def test_ipv6_endpoint() -> None:
     """UDP over IPv6 sends the same bytes."""
     if not socket.has_ipv6:

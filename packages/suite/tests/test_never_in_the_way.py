@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -285,6 +286,31 @@ def statsd_refused_per_request(stack: ExitStack) -> Setup:
     }, check
 
 
+def statsd_full_per_request(stack: ExitStack) -> Setup:
+    # A UNIX datagram socket that is bound but never read: its queue (10 datagrams) fills,
+    # and every later send fails at once with EAGAIN. Sending per request puts each of those
+    # failures on a request's greenlet; the warnings about them are rate-limited.
+    directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="nitw-"))
+    path = os.path.join(directory, "statsd.sock")
+    sink = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+    sink.bind(path)
+
+    def check(server: Server) -> None:
+        server.wait_for(
+            r"baseplate\.metrics:WARNING:Could not send a metrics batch of \d+ bytes "
+            rf"\(\d+ lines\) to {re.escape(path)}: .*Resource temporarily unavailable",
+            EVIDENCE_WAIT,
+        )
+        warnings = [line for line in server.lines if "Could not send a metrics batch" in line]
+        assert len(warnings) <= 2, warnings  # rate-limited, not one per request
+
+    return {
+        "metrics.namespace": "never_in_the_way",
+        "metrics.endpoint": path,
+        "metrics.flush_interval": "0 seconds",
+    }, check
+
+
 def zipkin_refused(stack: ExitStack) -> Setup:
     port = refused_tcp_port(stack)
 
@@ -380,6 +406,7 @@ CASES: dict[str, Callable[[ExitStack], Setup]] = {
     "baseline (no exporters)": baseline,
     "statsd refused": statsd_refused,
     "statsd refused, per request": statsd_refused_per_request,
+    "statsd full, per request": statsd_full_per_request,
     "zipkin refused": zipkin_refused,
     "zipkin black-holed": zipkin_black_holed,
     "sidecar queue full": sidecar_queue_full,

@@ -31,6 +31,9 @@ _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, e
 # How long to wait between attempts to connect a socket that could not be connected.
 _RECONNECT_INTERVAL = 1.0
 
+# At most one warning about failed sends this often; the failures between are counted in it.
+_FAILURE_WARNING_INTERVAL = 10.0
+
 
 @runtime_checkable
 class Transport(Protocol):
@@ -75,11 +78,14 @@ class DatagramTransport:
     ``net.core.wmem_default`` bytes (212,992) that the receiver has not read yet; a UDP
     receiver's queue is its ``SO_RCVBUF``.
 
-    Sending never raises. A failed send is logged once per payload at warning level on the
+    Sending never raises. A failed send is logged at warning level on the
     ``baseplate.metrics`` logger, with the payload's size in bytes, its number of lines and how
-    many of its datagrams were lost. If the endpoint cannot be connected (a UNIX socket path
-    that does not exist yet, a host name that does not resolve), connecting is retried at
-    most once a second, when there is something to send.
+    many of its datagrams were lost -- at most one warning every ten seconds, which also says
+    how many more payloads failed since the previous one, so a statsd server that is down
+    cannot flood the log (or slow the service with logging) at one warning per request.
+    :attr:`failed` counts every payload that was not sent whole. If the endpoint cannot be
+    connected (a UNIX socket path that does not exist yet, a host name that does not
+    resolve), connecting is retried at most once a second, when there is something to send.
 
     Args:
         endpoint: Where to send: an :data:`~socket.AF_INET` or :data:`~socket.AF_INET6`
@@ -92,6 +98,7 @@ class DatagramTransport:
 
     Attributes:
         max_packet_size: The largest datagram this transport sends, in bytes.
+        failed: How many payloads could not be sent whole so far.
 
     Raises:
         ValueError: if the family is not supported, or ``max_packet_size`` is not a positive
@@ -122,6 +129,9 @@ class DatagramTransport:
         self._sock: socket.socket | None = None
         self._connect_error: OSError | None = None
         self._next_connect = 0.0
+        self.failed = 0
+        self._unreported_failures = 0
+        self._next_failure_warning = 0.0
         self._connect()
 
     def __repr__(self) -> str:
@@ -227,12 +237,20 @@ class DatagramTransport:
         self._report(payload, f"{failures} of {datagrams} datagrams were lost ({error})")
 
     def _report(self, payload: bytes, detail: str) -> None:
+        self.failed += 1
+        now = time.monotonic()
+        if now < self._next_failure_warning:
+            self._unreported_failures += 1
+            return
+        self._next_failure_warning = now + _FAILURE_WARNING_INTERVAL
+        earlier, self._unreported_failures = self._unreported_failures, 0
         logger.warning(
-            "Could not send a metrics batch of %d bytes (%d lines) to %s: %s",
+            "Could not send a metrics batch of %d bytes (%d lines) to %s: %s%s",
             len(payload),
             payload.count(b"\n") + 1,
             self._description,
             detail,
+            f"; {earlier} more batch(es) failed since the last warning" if earlier else "",
         )
 
 
