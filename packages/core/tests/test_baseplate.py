@@ -382,8 +382,9 @@ class _NullObserver(BaseplateObserver):
         server_span.register(ServerSpanObserver())
 
 
-def test_configure_observers_without_diagnostics_config_installs_logging_only():
+def test_configure_observers_without_diagnostics_config_installs_logging_only(monkeypatch):
     """With no metrics/tracing/sentry keys, only the logging observer is installed."""
+    monkeypatch.delenv("SENTRY_DSN", raising=False)
     baseplate = Baseplate()
     baseplate.configure_observers({"unrelated": "1"})
     assert [type(o) for o in baseplate.observers] == [LoggingBaseplateObserver]

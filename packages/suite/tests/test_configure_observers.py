@@ -66,12 +66,26 @@ def test_configure_observers_installs_each_configured_observer(statsd):
     ]
 
 
-def test_configure_observers_only_installs_what_is_configured():
+def test_configure_observers_only_installs_what_is_configured(monkeypatch):
     """Without metrics, tracing or sentry keys, only logging is installed."""
+    monkeypatch.delenv("SENTRY_DSN", raising=False)
     baseplate = Baseplate()
     baseplate.configure_observers({"some.setting": "1"})
     assert [type(o) for o in baseplate.observers] == [LoggingBaseplateObserver]
     assert baseplate.metrics_client is None
+
+
+def test_sentry_dsn_in_the_environment_installs_error_reporting(monkeypatch):
+    """SENTRY_DSN alone turns error reporting on, as error_reporter_from_config reads it."""
+    monkeypatch.setenv("SENTRY_DSN", "http://public@127.0.0.1:9/1")
+    baseplate = Baseplate()
+    baseplate.configure_observers({"some.setting": "1"})
+    assert [type(o) for o in baseplate.observers] == [
+        LoggingBaseplateObserver,
+        SentryBaseplateObserver,
+    ]
+    (_, reporting) = baseplate.observers
+    assert reporting.client.dsn == "http://public@127.0.0.1:9/1"
 
 
 def test_configure_observers_reports_bad_values_by_key():

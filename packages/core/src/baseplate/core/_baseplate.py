@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -176,6 +177,10 @@ class Baseplate:
         ``sentry.dsn``              :meth:`configure_error_reporting`       baseplate-sentry
         ==========================  ======================================  =================
 
+        Error reporting is also installed when the environment has a non-empty
+        ``SENTRY_DSN`` (sentry-sdk's convention, which ``error_reporter_from_config`` follows
+        when ``sentry.dsn`` is absent).
+
         so an application factory stays short::
 
             def make_app(app_config):
@@ -210,12 +215,12 @@ class Baseplate:
                 "tracing.service_name in the configuration",
             )
             self.configure_tracing(from_config(app_config))
-        if "sentry.dsn" in app_config:
+        if "sentry.dsn" in app_config or os.environ.get("SENTRY_DSN"):
             from_config = load_optional(
                 "baseplate.diagnostics.sentry",
                 "error_reporter_from_config",
                 "baseplate-sentry",
-                "sentry.dsn in the configuration",
+                "sentry.dsn in the configuration (or SENTRY_DSN in the environment)",
             )
             self.configure_error_reporting(from_config(app_config, module_name or "__main__"))
 
