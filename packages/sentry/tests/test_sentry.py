@@ -221,6 +221,49 @@ def test_unexpected_exception_is_reported_with_type_value_and_trace_id(make_clie
     assert "error" == event["level"]
 
 
+def test_frames_carry_the_source_lines_sentry_sdk_would_send(make_client, sentry_server):
+    """Source context comes from a cache, and is what sentry-sdk itself reads for each frame."""
+    from sentry_sdk.utils import event_from_exception
+
+    from baseplate.diagnostics.sentry._observer import add_source_context
+
+    client = make_client()
+    failing_request(make_baseplate(client), ValueError("widget exploded"))
+    event = only_event(sentry_server, client)
+    (sent_frame,) = [
+        frame
+        for frame in event["exception"]["values"][0]["stacktrace"]["frames"]
+        if frame["function"] == "raise_it"
+    ]
+    assert "    raise exc" == sent_frame["context_line"]
+    assert ["def raise_it(exc):"] == sent_frame["pre_context"][-1:]
+    assert 5 == len(sent_frame["post_context"])
+
+    try:
+        handle(make_baseplate(client).make_server_span(RequestContext(), "x"), KeyError(), (), ())
+    except KeyError:
+        exc_info = sys.exc_info()
+    options = {**client.options, "max_value_length": 12}  # long lines are cut the same way
+    expected, _ = event_from_exception(exc_info, client_options=options)
+    ours, _ = event_from_exception(
+        exc_info, client_options={**options, "include_source_context": False}
+    )
+    add_source_context(ours, 12)
+    keys = ("pre_context", "context_line", "post_context")
+
+    def plain(value):  # a cut line is an AnnotatedValue: compare its text and metadata
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return (value.value, value.metadata) if hasattr(value, "metadata") else value
+
+    def context(event):
+        frames = event["exception"]["values"][0]["stacktrace"]["frames"]
+        return [[plain(frame[key]) for key in keys] for frame in frames]
+
+    assert context(expected) == context(ours)
+    assert len(context(ours)) >= 3
+
+
 def test_envelope_goes_to_the_dsn_project_with_its_key(make_client, sentry_server):
     """sentry-sdk posts to /api/<project>/envelope/ authenticated with the DSN's public key."""
     client = make_client()

@@ -190,11 +190,14 @@ class BlackHole:
 
 
 class SentrySink(http.server.ThreadingHTTPServer):
-    """A working Sentry stand-in: answers 200 to every POST and remembers the paths."""
+    """A Sentry stand-in: answers every POST with ``status`` and remembers the paths.
+
+    200 is a working Sentry; 429 (with ``Retry-After: 60``) one that is rate-limiting us.
+    """
 
     daemon_threads = True
 
-    def __init__(self) -> None:
+    def __init__(self, status: int = 200) -> None:
         self.paths: list[str] = []
         sink = self
 
@@ -204,7 +207,9 @@ class SentrySink(http.server.ThreadingHTTPServer):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 sink.paths.append(self.path)
-                self.send_response(200)
+                self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", "60")
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -402,6 +407,23 @@ def sentry_working(stack: ExitStack) -> Setup:
     return {"sentry.dsn": f"http://public@127.0.0.1:{sink.port}/1"}, check
 
 
+def sentry_rate_limiting(stack: ExitStack) -> Setup:
+    # Sentry answers 429: sentry-sdk stops sending for Retry-After seconds and drops the
+    # reports meanwhile, on its own worker.
+    sink = SentrySink(status=429)
+    stack.callback(sink.close)
+
+    def check(server: Server) -> None:
+        deadline = time.monotonic() + EVIDENCE_WAIT
+        while not sink.paths and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "/api/1/envelope/" in sink.paths
+        # 80 requests failed, but the SDK stopped posting once told to wait.
+        assert len(sink.paths) < THREADS * (REQUESTS_PER_THREAD // FAIL_EVERY), sink.paths
+
+    return {"sentry.dsn": f"http://public@127.0.0.1:{sink.port}/1"}, check
+
+
 CASES: dict[str, Callable[[ExitStack], Setup]] = {
     "baseline (no exporters)": baseline,
     "statsd refused": statsd_refused,
@@ -412,6 +434,7 @@ CASES: dict[str, Callable[[ExitStack], Setup]] = {
     "sidecar queue full": sidecar_queue_full,
     "sentry black-holed": sentry_black_holed,
     "sentry refused": sentry_refused,
+    "sentry rate-limiting (429)": sentry_rate_limiting,
     "sentry working (reference)": sentry_working,
 }
 
