@@ -6,7 +6,9 @@ alone: each case below starts the example WSGI service under baseplate-serve wit
 exporter configured, drives it with concurrent keep-alive clients, and checks that every
 request got its answer, that the server is still healthy afterwards, and that the broken
 exporter really was exercised (its warning is in the server's log, or the black hole saw a
-connection), so a configuration that was silently ignored fails the test.
+connection), so a configuration that was silently ignored fails the test. The cases that need
+no failing request (all but Sentry's) run against the example Thrift service too, driven by
+concurrent THeader clients.
 
 The client timeout (10 s) only detects a hang: a comparable framework froze its whole process
 for about a minute when its trace collector was absent. Latency and throughput are measured
@@ -26,6 +28,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -130,15 +133,21 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return int(probe.getsockname()[1])
 
 
-def write_config(path: Path, settings: dict[str, str]) -> Path:
+APP_FACTORIES = {
+    "wsgi": "examples.wsgi_service.app:make_app",
+    "thrift": "examples.thrift_service.service:make_processor",
+}
+
+
+def write_config(path: Path, settings: dict[str, str], protocol: str = "wsgi") -> Path:
     app = "".join(f"{key} = {value}\n" for key, value in settings.items())
     path.write_text(
         "[app:main]\n"
-        "factory = examples.wsgi_service.app:make_app\n"
+        f"factory = {APP_FACTORIES[protocol]}\n"
         "observers.enabled = true\n"
         f"{app}\n"
         "[server:main]\n"
-        "factory = baseplate.server.wsgi\n"
+        f"factory = baseplate.server.{protocol}\n"
         "stop_timeout = 2 seconds\n"
     )
     return path
@@ -559,4 +568,88 @@ def test_a_broken_exporter_never_slows_or_fails_requests(
             f"\n{case}: /hello p50 {row['hello_p50']:.2f} ms, p99 {row['hello_p99']:.2f} ms; "
             f"/fail p50 {row['fail_p50']:.2f} ms, p99 {row['fail_p99']:.2f} ms; "
             f"{row['rps']:.0f} req/s; stopped in {row['stop']:.2f} s"
+        )
+
+
+# --- the same against the example Thrift service ----------------------------------------------
+
+#: The cases that need no failing request (Sentry only hears of failures; greet never fails).
+THRIFT_CASES = [name for name in CASES if not name.startswith("sentry")]
+
+
+def drive_thrift(port: int) -> tuple[list[float], list[str], float]:
+    """Call greet from THREADS THeader clients; return the latencies, the errors, the time."""
+    from thrift.protocol.THeaderProtocol import THeaderProtocolFactory
+    from thrift.transport.TSocket import TSocket
+
+    sys.path.insert(0, str(REPO_ROOT))
+    from examples.thrift_service.example_thrift import ExampleService
+
+    latencies: list[list[float]] = [[] for _ in range(THREADS)]
+    errors: list[str] = []
+    start = threading.Barrier(THREADS + 1, timeout=WAIT)
+
+    def client(index: int) -> None:
+        sock = TSocket("127.0.0.1", port)
+        sock.setTimeout(CLIENT_TIMEOUT * 1000)
+        try:
+            sock.open()
+            greeter = ExampleService.Client(THeaderProtocolFactory().getProtocol(sock))
+            start.wait()
+            for _ in range(REQUESTS_PER_THREAD):
+                began = time.perf_counter()
+                answer = greeter.greet(f"client{index}")
+                latencies[index].append(time.perf_counter() - began)
+                if answer != f"Hello, client{index}!":
+                    errors.append(f"client {index}: answer {answer!r}")
+                    return
+        except Exception as exc:
+            errors.append(f"client {index}: {exc!r}")
+        finally:
+            sock.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    deadline = time.monotonic() + REQUESTS_PER_THREAD * CLIENT_TIMEOUT
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    elapsed = time.perf_counter() - began
+    errors.extend(f"client {i} still running" for i, t in enumerate(threads) if t.is_alive())
+    return [seconds for rows in latencies for seconds in rows], errors, elapsed
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("case", THRIFT_CASES)
+def test_a_broken_exporter_never_slows_or_fails_thrift_calls(case: str, tmp_path: Path) -> None:
+    """Under load, every Thrift call is answered while the exporter is broken, the server
+    passes its health check, and the broken exporter was really in use."""
+    with ExitStack() as stack:
+        settings, check = CASES[case](stack)
+        port = free_port()
+        server = Server(write_config(tmp_path / "service.ini", settings, "thrift"), port)
+        stack.callback(server.stop)
+        server.wait_for(r"baseplate\.server:INFO:Listening on ", WAIT)
+
+        latencies, errors, elapsed = drive_thrift(port)
+
+        assert [] == errors
+        assert THREADS * REQUESTS_PER_THREAD == len(latencies)
+        healthcheck = Path(sysconfig.get_path("scripts")) / "baseplate-healthcheck"
+        health = subprocess.run(
+            [str(healthcheck), "thrift", f"127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            check=False,
+        )
+        assert (0, "OK!") == (health.returncode, health.stdout.strip()), health.stderr
+        if check is not None:
+            check(server)
+        milliseconds = [seconds * 1000 for seconds in latencies]
+        print(
+            f"\nthrift, {case}: greet p50 {percentile(milliseconds, 0.50):.2f} ms, "
+            f"p99 {percentile(milliseconds, 0.99):.2f} ms; {len(latencies) / elapsed:.0f} calls/s"
         )
