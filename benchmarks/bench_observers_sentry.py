@@ -9,7 +9,10 @@ listening socket on the loopback interface that never answers.
 
 For reference it also measures a request that ends with an exception, whose report is
 built on the request path (stack frames, local variables, serialization) and handed to
-sentry-sdk; the client there has a blank DSN, so no network worker competes for the CPU.
+sentry-sdk; the client there has a blank DSN, so no network worker competes for the CPU. The
+last case is the example Pyramid service's ``GET /fail`` called through its WSGI app, with and
+without error reporting (to the DSN that never answers, so sentry-sdk prepares and queues each
+event as it would in production): a realistic stack of a dozen frames through Pyramid.
 
 Uses only the standard library (timeit); prints the best of several repeats, in
 microseconds per iteration. Run: ``python benchmarks/bench_observers_sentry.py``.
@@ -18,8 +21,12 @@ microseconds per iteration. Run: ``python benchmarks/bench_observers_sentry.py``
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import socket
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from _timing import best_microseconds
 
@@ -43,6 +50,22 @@ def request_lifecycle(baseplate: Baseplate, fail: bool = False) -> Callable[[], 
                 span.finish((ValueError, exc, exc.__traceback__))
         else:
             span.finish()
+
+    return one_request
+
+
+def example_fail(app_config: dict[str, str]) -> Callable[[], None]:
+    """``GET /fail`` on the example Pyramid service, called through its WSGI app."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from examples.wsgi_service.app import make_app
+    from webob import Request
+
+    app = make_app(app_config)
+
+    def one_request() -> None:
+        # The server logs the escaping exception and answers 500.
+        with contextlib.suppress(RuntimeError):
+            Request.blank("/fail").get_response(app)
 
     return one_request
 
@@ -71,7 +94,16 @@ def main() -> None:
             request_lifecycle(failing, fail=True),
             max(1, args.number // 20),
         ),
+        "    example GET /fail, no error reporting": (
+            example_fail({}),
+            max(1, args.number // 20),
+        ),
+        "    example GET /fail, reported": (
+            example_fail({"sentry.dsn": dsn}),
+            max(1, args.number // 100),
+        ),
     }
+    logging.disable(logging.CRITICAL)  # the example logs each failure: not what is measured
     print(f"best of {args.repeat} repeats, microseconds per iteration")
     for label, (function, number) in cases.items():
         print(f"{label:42s} {best_microseconds(function, number, args.repeat):9.2f}")
