@@ -234,6 +234,13 @@ class SentrySink(http.server.ThreadingHTTPServer):
         )
         self._thread.start()
 
+    def wait_for_envelope(self, timeout: float) -> None:
+        """Wait until sentry-sdk has posted an envelope to the project's endpoint."""
+        deadline = time.monotonic() + timeout
+        while "/api/1/envelope/" not in self.paths and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "/api/1/envelope/" in self.paths, self.paths
+
     def close(self) -> None:
         self.shutdown()
         self._thread.join(timeout=WAIT)
@@ -408,10 +415,7 @@ def sentry_working(stack: ExitStack) -> Setup:
     stack.callback(sink.close)
 
     def check(server: Server) -> None:
-        deadline = time.monotonic() + EVIDENCE_WAIT
-        while not sink.paths and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert "/api/1/envelope/" in sink.paths
+        sink.wait_for_envelope(EVIDENCE_WAIT)
 
     return {"sentry.dsn": f"http://public@127.0.0.1:{sink.port}/1"}, check
 
@@ -423,10 +427,7 @@ def sentry_rate_limiting(stack: ExitStack) -> Setup:
     stack.callback(sink.close)
 
     def check(server: Server) -> None:
-        deadline = time.monotonic() + EVIDENCE_WAIT
-        while not sink.paths and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert "/api/1/envelope/" in sink.paths
+        sink.wait_for_envelope(EVIDENCE_WAIT)
         # 80 requests failed, but the SDK stopped posting once told to wait.
         assert len(sink.paths) < THREADS * (REQUESTS_PER_THREAD // FAIL_EVERY), sink.paths
 
@@ -461,9 +462,8 @@ def drive(port: int) -> tuple[list[tuple[str, int, float]], list[str], float]:
     """Run the load; return (kind, status, seconds) per request, the errors, and the wall time."""
     results: list[list[tuple[str, int, float]]] = [[] for _ in range(THREADS)]
     errors: list[str] = []
-    start = threading.Barrier(THREADS + 1, timeout=WAIT)
 
-    def client(index: int) -> None:
+    def client(index: int, start: threading.Barrier) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
         try:
             start.wait()
@@ -478,19 +478,30 @@ def drive(port: int) -> tuple[list[tuple[str, int, float]], list[str], float]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(THREADS)]
+    stuck, elapsed = run_clients(client)
+    return [row for rows in results for row in rows], errors + stuck, elapsed
+
+
+def run_clients(client: Callable[[int, threading.Barrier], None]) -> tuple[list[str], float]:
+    """Run ``client(index, start)`` in THREADS threads that begin together at ``start``.
+
+    Returns the clients still running at the bound, and the wall time from the start. Each
+    client gives up after CLIENT_TIMEOUT per request; the bound is never reached unless
+    something hangs outright.
+    """
+    start = threading.Barrier(THREADS + 1, timeout=WAIT)
+    threads = [
+        threading.Thread(target=client, args=(i, start), daemon=True) for i in range(THREADS)
+    ]
     for thread in threads:
         thread.start()
     start.wait()
     began = time.perf_counter()
-    # Each client gives up after CLIENT_TIMEOUT per request; this bound is never reached
-    # unless something hangs outright.
     deadline = time.monotonic() + REQUESTS_PER_THREAD * CLIENT_TIMEOUT
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     elapsed = time.perf_counter() - began
-    errors.extend(f"client {i} still running" for i, t in enumerate(threads) if t.is_alive())
-    return [row for rows in results for row in rows], errors, elapsed
+    return [f"client {i} still running" for i, t in enumerate(threads) if t.is_alive()], elapsed
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -587,9 +598,8 @@ def drive_thrift(port: int) -> tuple[list[float], list[str], float]:
 
     latencies: list[list[float]] = [[] for _ in range(THREADS)]
     errors: list[str] = []
-    start = threading.Barrier(THREADS + 1, timeout=WAIT)
 
-    def client(index: int) -> None:
+    def client(index: int, start: threading.Barrier) -> None:
         sock = TSocket("127.0.0.1", port)
         sock.setTimeout(CLIENT_TIMEOUT * 1000)
         try:
@@ -608,17 +618,8 @@ def drive_thrift(port: int) -> tuple[list[float], list[str], float]:
         finally:
             sock.close()
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    deadline = time.monotonic() + REQUESTS_PER_THREAD * CLIENT_TIMEOUT
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    elapsed = time.perf_counter() - began
-    errors.extend(f"client {i} still running" for i, t in enumerate(threads) if t.is_alive())
-    return [seconds for rows in latencies for seconds in rows], errors, elapsed
+    stuck, elapsed = run_clients(client)
+    return [seconds for rows in latencies for seconds in rows], errors + stuck, elapsed
 
 
 @pytest.mark.integration
