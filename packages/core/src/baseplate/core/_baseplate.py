@@ -177,16 +177,16 @@ class Baseplate:
         ``sentry.dsn``              :meth:`configure_error_reporting`       baseplate-sentry
         ==========================  ======================================  =================
 
-        Error reporting is also installed when the environment has a non-empty
-        ``SENTRY_DSN`` (sentry-sdk's convention, which ``error_reporter_from_config`` follows
-        when ``sentry.dsn`` is absent).
-
         so an application factory stays short::
 
             def make_app(app_config):
                 baseplate = Baseplate()
                 baseplate.configure_observers(app_config, __name__)
                 ...
+
+        Error reporting is also installed when the environment has a non-empty
+        ``SENTRY_DSN`` (sentry-sdk's convention, which ``error_reporter_from_config`` follows
+        when ``sentry.dsn`` is absent).
 
         Args:
             app_config: The application's raw configuration (the ``[app:main]`` section).
