@@ -51,6 +51,12 @@ def test_w3c_tracecontext_key_turns_it_on_for_the_integrations() -> None:
     assert baseplate.w3c_tracecontext is True
 
 
+def test_w3c_tracecontext_must_be_a_bool() -> None:
+    """TracingClient refuses a w3c_tracecontext that is not a bool (a "false" string, say)."""
+    with pytest.raises(TypeError, match="w3c_tracecontext must be a bool, got 'false'"):
+        TracingClient("s", 0.1, NullRecorder(), w3c_tracecontext="false")  # type: ignore[arg-type]
+
+
 def test_bad_w3c_tracecontext_names_the_key() -> None:
     """A value that is not a boolean is a ConfigurationError naming the key."""
     with pytest.raises(ConfigurationError, match=r"^tracing\.w3c_tracecontext: "):

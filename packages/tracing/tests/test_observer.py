@@ -279,6 +279,22 @@ def test_extreme_sample_rates(rate: float, expected: bool) -> None:
     assert len(recorder.spans) == (50 if expected else 0)
 
 
+def test_should_sample_decides_and_can_be_overridden() -> None:
+    """The observer asks its should_sample method, so a subclass can set its own policy."""
+
+    class OnlyHealthChecks(TraceBaseplateObserver):
+        def should_sample(self, span: Any) -> bool:
+            return span.name == "is_healthy"
+
+    recorder = InMemoryRecorder()
+    baseplate = Baseplate()
+    baseplate.register(OnlyHealthChecks(TracingClient("my_service", 1.0, recorder)))
+    for name in ("is_healthy", "handler"):
+        with baseplate.make_server_span(RequestContext(), name):
+            pass
+    assert [span["name"] for span in recorder.spans] == ["is_healthy"]
+
+
 def test_unsampled_requests_get_no_span_observers() -> None:
     """An unsampled request costs no per-span work: nothing is registered on its span."""
     baseplate, _ = make_baseplate(sample_rate=0.0)

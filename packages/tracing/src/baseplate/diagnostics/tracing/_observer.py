@@ -130,25 +130,11 @@ class TraceLocalSpanObserver(TraceSpanObserver):
     __slots__ = ()
 
     def __init__(self, client: TracingClient, span: Span) -> None:
-        # TraceSpanObserver.__init__ written out, as there.
-        self.trace_id = span.trace_id
-        self.name = span.name
-        self.id = span.id
-        self.parent_id = span.parent_id or 0
-        self.timestamp = 0
-        self.duration = 0
-        self.annotations = ()
-        self.endpoint = client.endpoint
-        self.client = client
-        self.flags = span.flags
-        self.start_ns = -1
+        super().__init__(client, span)
         component_name = getattr(span, "component_name", None)
-        if component_name is None:
-            self.binary_annotations = []
-            self.max_tags = MAX_TAGS_PER_SPAN
-        else:
-            self.binary_annotations = [(ANNOTATIONS["LOCAL_COMPONENT"], component_name)]
-            self.max_tags = MAX_TAGS_PER_SPAN + 1
+        if component_name is not None:
+            self.binary_annotations.append((ANNOTATIONS["LOCAL_COMPONENT"], component_name))
+            self.max_tags += 1
 
 
 class TraceServerSpanObserver(TraceSpanObserver, ServerSpanObserver):
@@ -203,15 +189,7 @@ class TraceBaseplateObserver(BaseplateObserver):
 
     def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
         """Make the sampling decision and, if sampled, observe the request's spans."""
-        # should_sample, written out: every request passes here, most are not sampled.
-        flags = server_span.flags
-        sampled: bool | None
-        if flags and flags & FLAG_DEBUG:
-            sampled = True
-        else:
-            sampled = server_span.sampled
-            if sampled is None:
-                sampled = _random() < self.client.sample_rate
+        sampled = self.should_sample(server_span)
         server_span.sampled = sampled
         if sampled:
             server_span.register(TraceServerSpanObserver(self.client, server_span))
