@@ -352,6 +352,31 @@ def test_measurements_past_the_limit_are_dropped_and_warned(
     assert [b"myservice.server.busy.success:1|c"] == others
 
 
+def test_many_waiting_measurements_wake_the_worker_before_its_interval(
+    buffered_client: Client, receiver: socket.socket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of requests is sent at once, not an interval (here an hour) later."""
+    from baseplate.diagnostics.metrics import _observer
+
+    monkeypatch.setattr(_observer, "_EARLY_FLUSH_RECORDS", 4)
+    baseplate = Baseplate()
+    baseplate.configure_metrics(buffered_client)
+    # The first request checks the backlog and wakes the worker; with 4 more waiting the
+    # next check wakes it again. Nothing here calls flush().
+    for _ in range(6):
+        with baseplate.make_server_span(RequestContext(), "burst"):
+            pass
+    receiver.settimeout(5.0)
+    timers: list[bytes] = []
+    counted = 0.0
+    while len(timers) < 5:
+        got_timers, others = split_timings(receiver.recv(65536))
+        timers += got_timers
+        counted += sum(float(line.split(b":")[1].split(b"|")[0]) for line in others)
+    assert {b"myservice.server.burst"} == set(timers)
+    assert counted >= 5
+
+
 def test_forked_child_does_not_resend_the_parents_measurements(
     buffered_client: Client, receiver: socket.socket
 ) -> None:

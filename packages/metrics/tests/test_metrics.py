@@ -441,7 +441,7 @@ def test_send_failures_are_warned_about_at_most_every_interval(
     """A dead statsd costs one warning per interval, not one per request; all are counted."""
     from baseplate.metrics import _transport
 
-    monkeypatch.setattr(_transport, "_FAILURE_WARNING_INTERVAL", 0.3)
+    monkeypatch.setattr(_transport, "WARNING_INTERVAL", 0.3)
     transport = DatagramTransport(unix_receiver.endpoint)
     unix_receiver.sock.close()  # nobody reads: every send now fails
     os.unlink(unix_receiver.endpoint_text)

@@ -8,11 +8,10 @@ import collections
 import logging
 import os
 import threading
-import time
 import weakref
 from typing import Protocol
 
-from ._transport import DatagramTransport
+from ._transport import DatagramTransport, WarningLimiter
 
 logger = logging.getLogger("baseplate.metrics")
 
@@ -20,36 +19,6 @@ logger = logging.getLogger("baseplate.metrics")
 DEFAULT_MAX_PENDING = 100_000
 #: How many waiting payloads wake the worker before its interval is up.
 _EARLY_FLUSH = 1_000
-
-_DROP_WARNING_INTERVAL = 10.0
-
-
-class DropCounter:
-    """Counts what was dropped, and logs a warning about it at most every ten seconds.
-
-    Args:
-        message: A logging format for the warning, given the number dropped since the last
-            warning and the limit that made them be dropped.
-    """
-
-    __slots__ = ("_message", "_next_warning", "_unreported", "total")
-
-    def __init__(self, message: str) -> None:
-        self._message = message
-        self._next_warning = 0.0
-        self._unreported = 0
-        #: Everything dropped so far.
-        self.total = 0
-
-    def drop(self, count: int, limit: int) -> None:
-        """Count ``count`` more dropped items; warn if the last warning is old enough."""
-        self.total += count
-        self._unreported += count
-        now = time.monotonic()
-        if now >= self._next_warning:
-            self._next_warning = now + _DROP_WARNING_INTERVAL
-            unreported, self._unreported = self._unreported, 0
-            logger.warning(self._message, unreported, limit)
 
 
 class PendingSource(Protocol):
@@ -123,10 +92,7 @@ class BufferedTransport:
         self._worker: threading.Thread | None = None
         self._stopping = threading.Event()
         self._wake = threading.Event()
-        self._drops = DropCounter(
-            "Dropped %d metrics payload(s): %d are waiting to be sent, the most allowed; "
-            "is the event loop blocked?"
-        )
+        self._drops = WarningLimiter()
         reference = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: _call(reference, "_reset_after_fork"))
         atexit.register(_call, reference, "flush")
@@ -138,7 +104,14 @@ class BufferedTransport:
         """Queue ``payload`` for the worker; never blocks and never raises."""
         pending = self._pending
         if len(pending) >= self._max_pending:
-            self._drops.drop(1, self._max_pending)
+            dropped = self._drops.count()
+            if dropped:
+                logger.warning(
+                    "Dropped %d metrics payload(s): %d are waiting to be sent, the most "
+                    "allowed; is the event loop blocked?",
+                    dropped,
+                    self._max_pending,
+                )
             return
         pending.append(payload)
         if self._worker is None:

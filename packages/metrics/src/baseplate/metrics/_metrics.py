@@ -68,6 +68,11 @@ def sanitize_node(node: str) -> str:
     return _FORBIDDEN_IN_NAME.sub("_", node)
 
 
+def timer_line(name: str, seconds: float) -> str:
+    """The statsd line of a timing: ``name:<milliseconds>|ms``, the value formatted ``{:g}``."""
+    return f"{name}:{seconds * 1000.0:g}|ms"
+
+
 def check_value(name: str, value: object) -> None:
     """Raise unless ``value`` is a finite real number (and not a bool).
 
@@ -238,7 +243,7 @@ class Timer(_Metric):
             ValueError: if ``elapsed`` is not finite.
         """
         check_value(self.name, elapsed)
-        self._emit(f"{self.name}:{elapsed * 1000.0:g}|ms")
+        self._emit(timer_line(self.name, elapsed))
 
     def __enter__(self) -> Timer:
         self.start()

@@ -31,8 +31,42 @@ _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, e
 # How long to wait between attempts to connect a socket that could not be connected.
 _RECONNECT_INTERVAL = 1.0
 
-# At most one warning about failed sends this often; the failures between are counted in it.
-_FAILURE_WARNING_INTERVAL = 10.0
+#: At most one warning about the same trouble this often (seconds); what happens in between
+#: is counted in the next one.
+WARNING_INTERVAL = 10.0
+
+
+class WarningLimiter:
+    """Counts occurrences of one kind of trouble, and says when to warn about them.
+
+    Warnings come at most every :data:`WARNING_INTERVAL` seconds, and each one gets the number
+    of occurrences since the previous warning, so nothing goes unreported and a failure that
+    repeats on every request costs one log line per interval, not one per request.
+    """
+
+    __slots__ = ("_next_warning", "_unreported", "total")
+
+    def __init__(self) -> None:
+        self._next_warning = 0.0
+        self._unreported = 0
+        #: Every occurrence counted so far.
+        self.total = 0
+
+    def count(self, occurrences: int = 1) -> int:
+        """Count ``occurrences`` more.
+
+        Returns:
+            When a warning is due now: how many occurred since the last one, these
+            included. Otherwise 0.
+        """
+        self.total += occurrences
+        self._unreported += occurrences
+        now = time.monotonic()
+        if now < self._next_warning:
+            return 0
+        self._next_warning = now + WARNING_INTERVAL
+        due, self._unreported = self._unreported, 0
+        return due
 
 
 @runtime_checkable
@@ -98,7 +132,6 @@ class DatagramTransport:
 
     Attributes:
         max_packet_size: The largest datagram this transport sends, in bytes.
-        failed: How many payloads could not be sent whole so far.
 
     Raises:
         ValueError: if the family is not supported, or ``max_packet_size`` is not a positive
@@ -129,13 +162,16 @@ class DatagramTransport:
         self._sock: socket.socket | None = None
         self._connect_error: OSError | None = None
         self._next_connect = 0.0
-        self.failed = 0
-        self._unreported_failures = 0
-        self._next_failure_warning = 0.0
+        self._failures = WarningLimiter()
         self._connect()
 
     def __repr__(self) -> str:
         return f"<DatagramTransport {self._description} max_packet_size={self.max_packet_size}>"
+
+    @property
+    def failed(self) -> int:
+        """How many payloads could not be sent whole so far."""
+        return self._failures.total
 
     def _connect(self) -> socket.socket | None:
         self._next_connect = time.monotonic() + _RECONNECT_INTERVAL
@@ -237,20 +273,16 @@ class DatagramTransport:
         self._report(payload, f"{failures} of {datagrams} datagrams were lost ({error})")
 
     def _report(self, payload: bytes, detail: str) -> None:
-        self.failed += 1
-        now = time.monotonic()
-        if now < self._next_failure_warning:
-            self._unreported_failures += 1
+        due = self._failures.count()
+        if not due:
             return
-        self._next_failure_warning = now + _FAILURE_WARNING_INTERVAL
-        earlier, self._unreported_failures = self._unreported_failures, 0
         logger.warning(
             "Could not send a metrics batch of %d bytes (%d lines) to %s: %s%s",
             len(payload),
             payload.count(b"\n") + 1,
             self._description,
             detail,
-            f"; {earlier} more batch(es) failed since the last warning" if earlier else "",
+            f"; {due - 1} more batch(es) failed since the last warning" if due > 1 else "",
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import logging
 import time
 from typing import Any, TypeAlias
 
@@ -15,8 +16,8 @@ from baseplate.core import (
     SpanObserver,
 )
 from baseplate.metrics import Batch, BufferedTransport, Client
-from baseplate.metrics._buffered import DropCounter
-from baseplate.metrics._metrics import join_name, sanitize_node
+from baseplate.metrics._metrics import join_name, sanitize_node, timer_line
+from baseplate.metrics._transport import WarningLimiter
 
 # This module is part of the baseplate-metrics distribution, so it may use the batch's
 # internals. Every span observer only appends one raw measurement per span to a list-like
@@ -27,6 +28,8 @@ from baseplate.metrics._metrics import join_name, sanitize_node
 #   statsd lines by the worker at each flush (_Aggregator);
 # * with a client that sends at once, ``records`` writes each measurement into the request's
 #   batch (_BatchWriter), which is sent when the server span finishes.
+
+logger = logging.getLogger("baseplate.metrics")
 
 _now = time.perf_counter
 _new = object.__new__
@@ -116,10 +119,7 @@ class _Aggregator:
         self.records: collections.deque[Record] = collections.deque()
         self.check_at = 1
         self._transport = transport
-        self._drops = DropCounter(
-            "Dropped %d request measurements: more than %d were waiting to be sent; "
-            "is the event loop blocked?"
-        )
+        self._drops = WarningLimiter()
         transport.add_source(self)
 
     @property
@@ -133,7 +133,14 @@ class _Aggregator:
         kept = len(records)
         if kept > MAX_PENDING_RECORDS:
             records.clear()
-            self._drops.drop(kept, MAX_PENDING_RECORDS)
+            dropped = self._drops.count(kept)
+            if dropped:
+                logger.warning(
+                    "Dropped %d request measurements: more than %d were waiting to be sent; "
+                    "is the event loop blocked?",
+                    dropped,
+                    MAX_PENDING_RECORDS,
+                )
             kept = 0
         self.check_at = kept + _EARLY_FLUSH_RECORDS
         self._transport.wake()
@@ -148,7 +155,7 @@ class _Aggregator:
             for _ in range(len(records)):
                 timer, seconds, counter = popleft()
                 if timer is not None:
-                    lines.append(f"{timer}:{seconds * 1000.0:g}|ms")
+                    lines.append(timer_line(timer, seconds))
                 if counter is not None:
                     counts[counter] = counts.get(counter, 0) + 1
         except IndexError:  # emptied meanwhile by check() on another thread
@@ -175,7 +182,7 @@ class _BatchWriter:
     def append(self, record: Record) -> None:
         timer, seconds, counter = record
         if timer is not None:
-            self._lines.append(f"{timer}:{seconds * 1000.0:g}|ms")
+            self._lines.append(timer_line(timer, seconds))
         if counter is not None:
             counters = self._counters
             counters[counter] = counters.get(counter, 0.0) + 1.0
