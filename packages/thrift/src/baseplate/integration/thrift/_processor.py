@@ -8,11 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from thrift.protocol.THeaderProtocol import THeaderProtocolFactory
 from thrift.Thrift import TException, TType
 from thrift.transport.THeaderTransport import THeaderClientType
 
 from baseplate.core import Baseplate, RequestContext, ServerSpan, TraceInfo
+from baseplate.integration.thrift._header import ServerHeaderProtocolFactory
 from baseplate.thrift_pool._pool import LOW_LEVEL_ERRORS
 
 #: The header carrying the serialized edge request context.
@@ -32,7 +32,7 @@ def server_protocol_factory() -> Any:
 
     .. versionadded:: 0.1.0
     """
-    return THeaderProtocolFactory(
+    return ServerHeaderProtocolFactory(
         allowed_client_types=(
             THeaderClientType.HEADERS,
             THeaderClientType.FRAMED_BINARY,
