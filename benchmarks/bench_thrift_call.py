@@ -13,7 +13,10 @@ and encode the answer: the whole server-side work of a call but the socket I/O. 
   handed to the logging recorder, which drops them: the observers' cost without export);
 * ``sentry``: logging + error reporting (a DSN nobody listens on; nothing fails);
 * ``all``: all of the above together;
-* ``all-10%``: the same with tracing at its default sample rate, 10 %.
+* ``all-10%``: the same with tracing at its default sample rate, 10 %;
+* ``none-apache``: as ``none``, but decoding and encoding with Apache Thrift's own
+  ``THeaderProtocol`` instead of the server's (``baseplate.integration.thrift._header``):
+  what that faster protocol saves.
 
 Under load (``bench_serve_load.py``) the server spends roughly twice these figures per call,
 the bare call as much as the observers, so the ratios between setups here predict the
@@ -81,6 +84,7 @@ def setups(statsd_port: int) -> dict[str, dict[str, str]]:
         "sentry": sentry,
         "all": {**metrics, **tracing, **sentry},
         "all-10%": {**metrics, **tracing, **sentry, "tracing.sample_rate": "10%"},
+        "none-apache": {"observers.enabled": "false"},
     }
 
 
@@ -91,7 +95,11 @@ def measure(name: str, number: int, repeat: int) -> float:
     from examples.thrift_service.service import make_processor
 
     request = request_bytes(ExampleService)
-    factory = server_protocol_factory()
+    factory = (
+        THeaderProtocolFactory(allowed_client_types=server_protocol_factory().allowed_client_types)
+        if name == "none-apache"
+        else server_protocol_factory()
+    )
     statsd = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never read
     statsd.bind(("127.0.0.1", 0))
     processor = make_processor(dict(setups(statsd.getsockname()[1])[name]))
