@@ -14,7 +14,9 @@ from baseplate.core import Baseplate, RequestContext, ServerSpan, TraceInfo
 from baseplate.diagnostics.tracing import (
     InMemoryRecorder,
     TraceBaseplateObserver,
+    TraceLocalSpanObserver,
     TraceServerSpanObserver,
+    TraceSpanObserver,
     TracingClient,
 )
 
@@ -162,6 +164,30 @@ def test_local_span_has_lc_and_no_annotations() -> None:
         {"key": "template", "value": "home.html", "endpoint": ENDPOINT},
     ]
     assert (recorded["id"], recorded["parentId"]) == (local_id, 5678)
+
+
+def test_local_span_observer_init_matches() -> None:
+    """The local-span observer's written-out __init__ sets what its parent's would, but for
+    the three fields that make a span local: no cs/cr annotations, the lc tag, its allowance."""
+    client = TracingClient("my_service", 1.0, InMemoryRecorder())
+    baseplate = Baseplate()
+    server = baseplate.make_server_span(RequestContext(), "handler", upstream(flags=4))
+    local = server.make_child("render", local=True, component_name="templates")
+    written_out = TraceLocalSpanObserver(client, local)
+    parents = TraceSpanObserver(client, local)
+    local_only = {"annotations", "binary_annotations", "max_tags"}
+    slots = {
+        name
+        for cls in type(written_out).__mro__
+        for name in getattr(cls, "__slots__", ())
+        if name not in ("__weakref__",)
+    }
+    assert len(slots) > len(local_only) + 8  # the slots were found
+    for name in slots - local_only:
+        assert getattr(written_out, name) == getattr(parents, name), name
+    assert () == written_out.annotations
+    assert [("lc", "templates")] == written_out.binary_annotations
+    assert parents.max_tags + 1 == written_out.max_tags
 
 
 def test_descendants_of_local_and_client_spans_are_recorded() -> None:
