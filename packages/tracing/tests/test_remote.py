@@ -82,19 +82,66 @@ def test_a_traced_request_reaches_the_collector(collector: Callable[..., Any]) -
 
 
 @pytest.mark.integration
-def test_batches_hold_at_most_100_spans(collector: Callable[..., Any]) -> None:
-    """Each POST carries at most 100 spans; together they carry every span once."""
+def test_batches_hold_at_most_500_spans(collector: Callable[..., Any]) -> None:
+    """Each POST carries at most 500 spans; together they carry every span once."""
     server = collector()
     recorder = RemoteRecorder(server.address, num_workers=2, batch_interval=0.05)
     try:
-        for number in range(250):
+        for number in range(1_200):
             recorder.send(span(number))
         assert recorder.flush(WATCHDOG) is True
     finally:
         recorder.shutdown(WATCHDOG)
     batches = [json.loads(r.body) for r in server.requests]
-    assert max(len(batch) for batch in batches) <= 100
-    assert sorted(s["id"] for batch in batches for s in batch) == list(range(250))
+    assert max(len(batch) for batch in batches) <= 500
+    assert sorted(s["id"] for batch in batches for s in batch) == list(range(1_200))
+    assert recorder.sent == 1_200
+
+
+def big_span(number: int) -> ZipkinSpan:
+    """A span with 64 tags of 1,000 characters: about 68 KB of JSON."""
+    tags: list[tuple[str, bool | str]] = [(f"tag{i}", "x" * 1_000) for i in range(64)]
+    return ZipkinSpan(7, f"big-{number}", number, 0, 1000, 10, (), tags, ENDPOINT)
+
+
+@pytest.mark.integration
+def test_a_batch_of_large_spans_is_split_into_posts_of_at_most_500_kib(
+    collector: Callable[..., Any],
+) -> None:
+    """One batch of 30 large spans (2 MB) goes out in POSTs of at most 500 KiB, all arriving."""
+    server = collector()
+    recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
+    spans = [big_span(number) for number in range(30)]  # made first: they queue at once
+    try:
+        for one in spans:
+            recorder.send(one)
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    sizes = [len(r.body) for r in server.requests]
+    assert len(sizes) >= 4
+    assert max(sizes) <= 500 * 1024
+    assert sorted(s["id"] for r in server.requests for s in json.loads(r.body)) == list(range(30))
+    assert recorder.sent == 30
+
+
+@pytest.mark.integration
+def test_a_failed_post_loses_the_rest_of_its_batch_without_trying_it(
+    collector: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once the collector fails, the batch's later POSTs are not tried; all are counted."""
+    server = collector(default=(500, b"down"))
+    recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
+    spans = [big_span(number) for number in range(30)]  # made first: they queue at once
+    try:
+        for one in spans:
+            recorder.send(one)
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    assert (recorder.failed, recorder.sent, len(server.requests)) == (30, 0, 1)
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any("answered 500 to 30 span(s): down" in m for m in messages)
 
 
 @pytest.mark.integration

@@ -13,13 +13,17 @@ import weakref
 
 from baseplate.config import EndpointConfiguration, InternetAddress
 
+from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
 from ._recorders import DropCounter, Recorder
 from ._zipkin import ZipkinSpan
 
 logger = logging.getLogger("baseplate.diagnostics.tracing")
 
-#: The most spans one POST carries.
-MAX_SPANS_PER_POST = 100
+#: The most spans a worker takes from the queue at once.
+MAX_SPANS_PER_BATCH = 500
+#: The largest body one POST carries, in bytes: the trace publisher's default batch size. A
+#: batch whose spans encode to more is sent in several POSTs.
+MAX_POST_BYTES = MAX_BATCH_SIZE_DEFAULT
 
 
 def _collector_address(endpoint: EndpointConfiguration | str) -> InternetAddress:
@@ -106,9 +110,10 @@ class RemoteRecorder(Recorder):
     """A recorder that POSTs batches of spans to a Zipkin-compatible collector over HTTP.
 
     The request path only appends the span to a bounded in-memory queue; background worker
-    threads (greenlets under gevent) take batches of up to 100 spans, encode them as a JSON
-    array and POST them to ``http://<endpoint>/api/v1/spans``. A worker waits up to
-    ``batch_interval`` seconds for a batch to fill before sending what it has.
+    threads (greenlets under gevent) take batches of up to 500 spans, encode them as JSON
+    arrays of at most 500 KiB (the trace publisher's default ``max_batch_size``; most
+    batches fit in one) and POST them to ``http://<endpoint>/api/v1/spans``. A worker waits
+    up to ``batch_interval`` seconds for a batch to fill before sending what it has.
 
     The application is never slowed down or failed by the collector:
 
@@ -237,7 +242,7 @@ class RemoteRecorder(Recorder):
             self._drops.drop("Span recorder for %s is shut down; span dropped", self.url)
             return
         waiting = len(spans)
-        if waiting == 1 or waiting % MAX_SPANS_PER_POST == 0 or not self._workers:
+        if waiting == 1 or waiting % MAX_SPANS_PER_BATCH == 0 or not self._workers:
             with self._lock:
                 if not self._workers:
                     self._start_workers()
@@ -263,7 +268,7 @@ class RemoteRecorder(Recorder):
                     # threads append at once: look again at least every batch_interval.
                     self._work_ready.wait(self.batch_interval)
                 deadline = time.monotonic() + self.batch_interval
-                while len(self._spans) < MAX_SPANS_PER_POST and not self._flushing:
+                while len(self._spans) < MAX_SPANS_PER_BATCH and not self._flushing:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or self._stopped:
                         break
@@ -272,7 +277,7 @@ class RemoteRecorder(Recorder):
                     # Several workers waited for the same spans and another one took them:
                     # go back to waiting rather than post an empty batch.
                     continue
-                count = min(len(self._spans), MAX_SPANS_PER_POST)
+                count = min(len(self._spans), MAX_SPANS_PER_BATCH)
                 batch = [self._spans.popleft() for _ in range(count)]
                 self._in_flight += 1
                 return batch
@@ -304,25 +309,45 @@ class RemoteRecorder(Recorder):
                 self._stopping.wait(self.batch_interval)
 
     def _post(self, connection: _CollectorConnection, batch: list[ZipkinSpan]) -> bool:
+        """POST ``batch`` in bodies of at most :data:`MAX_POST_BYTES`; whether all arrived.
+
+        After a failed POST the rest of the batch is not tried (the collector is failing):
+        those spans are counted as failed along with the POST's own.
+        """
+        body = SpanBatch(MAX_POST_BYTES)
+        unsent = len(batch)
+        for span in batch:
+            item = span.to_json()
+            try:
+                body.add(item)
+            except BatchFull:
+                if not self._post_body(connection, body, unsent):
+                    return False
+                unsent -= len(body)
+                body.reset()
+                body.add(item)
+        return self._post_body(connection, body, unsent)
+
+    def _post_body(self, connection: _CollectorConnection, body: SpanBatch, unsent: int) -> bool:
+        """POST ``body``; on failure count ``unsent`` spans (its own and the rest) as lost."""
         try:
-            body = b"[" + b",".join([span.to_json() for span in batch]) + b"]"
-            status, answer = connection.post(body)
+            status, answer = connection.post(body.serialize())
         except Exception as exc:
             self._failures.drop(
-                "Could not send %d span(s) to %s: %r", len(batch), self.url, exc, count=len(batch)
+                "Could not send %d span(s) to %s: %r", unsent, self.url, exc, count=unsent
             )
             return False
         if 200 <= status < 300:
             with self._lock:
-                self._sent += len(batch)
+                self._sent += len(body)
             return True
         self._failures.drop(
             "Trace collector %s answered %d to %d span(s): %.200s",
             self.url,
             status,
-            len(batch),
+            unsent,
             answer.decode("utf-8", "replace"),
-            count=len(batch),
+            count=unsent,
         )
         return False
 

@@ -59,16 +59,9 @@ from typing import Any
 from baseplate import config
 from baseplate.message_queue import MessageQueue, MessageQueueError
 
+from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
 from ._client import positive_seconds
-from ._publisher import (
-    DRAIN_PAUSE,
-    MAX_BATCH_SIZE_DEFAULT,
-    BatchFull,
-    MetricsClient,
-    SpanBatch,
-    ZipkinPublisher,
-    publish_from_queue,
-)
+from ._publisher import DRAIN_PAUSE, MetricsClient, ZipkinPublisher, publish_from_queue
 from ._recorders import MAX_QUEUE_SIZE, MAX_SPAN_SIZE, QUEUE_NAME_PREFIX
 
 __all__ = [
