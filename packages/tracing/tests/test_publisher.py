@@ -279,6 +279,58 @@ def test_spans_flow_from_the_queue_to_the_collector(
     assert any("not a JSON object" in r.getMessage() for r in caplog.records if r.name == LOGGER)
 
 
+def run_publisher_until(
+    queue: MessageQueue, publisher: ZipkinPublisher, server: Any, requests: int
+) -> list[Any]:
+    """Publish from ``queue`` (batches 0.3 s old) until the collector got ``requests``."""
+    stop = threading.Event()
+    publisher.stop_event = stop
+    batch = SpanBatch(max_size=MAX_BATCH_SIZE_DEFAULT, max_age=0.3)
+    loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
+    loop.start()
+    try:
+        received: list[Any] = server.wait_for_requests(requests)
+    finally:
+        stop.set()
+        loop.join(WATCHDOG)
+    assert not loop.is_alive()
+    return received
+
+
+@pytest.mark.integration
+def test_a_bad_message_that_looks_like_json_costs_only_itself(
+    collector: Callable[..., Any],
+    trace_queue: Callable[..., MessageQueue],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Messages are only parsed once the collector refuses their batch: then the ones that
+    are not JSON objects are dropped and the rest posted again."""
+    server = collector(script=[(400, b"malformed JSON")], default=(202, b""))
+    queue = trace_queue()
+    for message in (SPAN_A, b"{not json}", SPAN_B):
+        queue.put(message)
+    received = run_publisher_until(queue, publisher_for(server.address), server, 2)
+    assert received[0].body == b"[" + SPAN_A + b",{not json}," + SPAN_B + b"]"
+    assert received[1].body == b"[" + SPAN_A + b"," + SPAN_B + b"]"
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any("not a JSON object: b'{not json}'" in m for m in messages)
+    assert any("Posting the other 2 span(s) of the refused batch again" in m for m in messages)
+
+
+@pytest.mark.integration
+def test_a_refused_batch_of_valid_spans_is_not_posted_again(
+    collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue]
+) -> None:
+    """Refused for another reason than a bad message: the refusal stands (logged, counted)."""
+    server = collector(script=[(400, b"no")], default=(202, b""))
+    queue = trace_queue()
+    queue.put(SPAN_A)
+    queue.put(SPAN_B)
+    run_publisher_until(queue, publisher_for(server.address), server, 1)
+    # The loop has ended: a second POST of the batch would have been made by now.
+    assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"," + SPAN_B + b"]"]
+
+
 @pytest.mark.integration
 def test_a_full_batch_is_posted_before_the_next_span(
     collector: Callable[..., Any], trace_queue: Callable[..., MessageQueue]
