@@ -144,6 +144,33 @@ def test_a_failed_post_loses_the_rest_of_its_batch_without_trying_it(
     assert any("answered 500 to 30 span(s): down" in m for m in messages)
 
 
+class Unencodable(ZipkinSpan):
+    def to_json(self) -> bytes:
+        raise ValueError("cannot encode this one")
+
+
+@pytest.mark.integration
+def test_a_span_that_cannot_be_encoded_costs_only_itself(
+    collector: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """It is counted and warned about; the worker lives on and posts the others."""
+    server = collector()
+    recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
+    bad = Unencodable(7, "bad", 99, 0, 1000, 10, (), [], ENDPOINT)
+    try:
+        for one in (span(1), bad, span(2)):
+            recorder.send(one)
+        assert recorder.flush(WATCHDOG) is True
+        recorder.send(span(3))  # the same worker is still there to post this
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+    assert sorted(s["id"] for r in server.requests for s in json.loads(r.body)) == [1, 2, 3]
+    assert (recorder.sent, recorder.failed) == (3, 1)
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any("Could not encode span" in m and "cannot encode this one" in m for m in messages)
+
+
 @pytest.mark.integration
 def test_spans_sent_from_many_threads_all_arrive_without_a_flush(
     collector: Callable[..., Any],

@@ -317,7 +317,12 @@ class RemoteRecorder(Recorder):
         body = SpanBatch(MAX_POST_BYTES)
         unsent = len(batch)
         for span in batch:
-            item = span.to_json()
+            try:
+                item = span.to_json()
+            except Exception as exc:  # a bug in a span's data must not stop the worker
+                self._failures.drop("Could not encode span %r: %r", span, exc)
+                unsent -= 1
+                continue
             try:
                 body.add(item)
             except BatchFull:
@@ -326,7 +331,7 @@ class RemoteRecorder(Recorder):
                 unsent -= len(body)
                 body.reset()
                 body.add(item)
-        return self._post_body(connection, body, unsent)
+        return not len(body) or self._post_body(connection, body, unsent)
 
     def _post_body(self, connection: _CollectorConnection, body: SpanBatch, unsent: int) -> bool:
         """POST ``body``; on failure count ``unsent`` spans (its own and the rest) as lost."""
