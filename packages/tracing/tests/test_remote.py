@@ -32,6 +32,16 @@ def span(number: int) -> ZipkinSpan:
     return ZipkinSpan(7, f"span-{number}", number, 0, 1000, 10, (), [], ENDPOINT)
 
 
+def deliver(recorder: RemoteRecorder, spans: list[ZipkinSpan]) -> None:
+    """Send ``spans`` (made beforehand, so they queue at once), flush, and shut down."""
+    try:
+        for one in spans:
+            recorder.send(one)
+        assert recorder.flush(WATCHDOG) is True
+    finally:
+        recorder.shutdown(WATCHDOG)
+
+
 def recorder_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("baseplate-trace-recorder-")]
 
@@ -49,12 +59,7 @@ def test_spans_are_posted_as_a_json_array(collector: Callable[..., Any]) -> None
     """Spans are POSTed as one JSON array to /api/v1/spans with Content-Type application/json."""
     server = collector()
     recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
-    try:
-        recorder.send(span(1))
-        recorder.send(span(2))
-        assert recorder.flush(WATCHDOG) is True
-    finally:
-        recorder.shutdown(WATCHDOG)
+    deliver(recorder, [span(1), span(2)])
     (received,) = server.requests
     assert (received.method, received.path) == ("POST", "/api/v1/spans")
     assert received.headers["content-type"] == "application/json"
@@ -86,12 +91,7 @@ def test_batches_hold_at_most_500_spans(collector: Callable[..., Any]) -> None:
     """Each POST carries at most 500 spans; together they carry every span once."""
     server = collector()
     recorder = RemoteRecorder(server.address, num_workers=2, batch_interval=0.05)
-    try:
-        for number in range(1_200):
-            recorder.send(span(number))
-        assert recorder.flush(WATCHDOG) is True
-    finally:
-        recorder.shutdown(WATCHDOG)
+    deliver(recorder, [span(number) for number in range(1_200)])
     batches = [json.loads(r.body) for r in server.requests]
     assert max(len(batch) for batch in batches) <= 500
     assert sorted(s["id"] for batch in batches for s in batch) == list(range(1_200))
@@ -111,13 +111,7 @@ def test_a_batch_of_large_spans_is_split_into_posts_of_at_most_500_kib(
     """One batch of 30 large spans (2 MB) goes out in POSTs of at most 500 KiB, all arriving."""
     server = collector()
     recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
-    spans = [big_span(number) for number in range(30)]  # made first: they queue at once
-    try:
-        for one in spans:
-            recorder.send(one)
-        assert recorder.flush(WATCHDOG) is True
-    finally:
-        recorder.shutdown(WATCHDOG)
+    deliver(recorder, [big_span(number) for number in range(30)])
     sizes = [len(r.body) for r in server.requests]
     assert len(sizes) >= 4
     assert max(sizes) <= 500 * 1024
@@ -132,13 +126,7 @@ def test_a_failed_post_loses_the_rest_of_its_batch_without_trying_it(
     """Once the collector fails, the batch's later POSTs are not tried; all are counted."""
     server = collector(default=(500, b"down"))
     recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
-    spans = [big_span(number) for number in range(30)]  # made first: they queue at once
-    try:
-        for one in spans:
-            recorder.send(one)
-        assert recorder.flush(WATCHDOG) is True
-    finally:
-        recorder.shutdown(WATCHDOG)
+    deliver(recorder, [big_span(number) for number in range(30)])
     assert (recorder.failed, recorder.sent, len(server.requests)) == (30, 0, 1)
     messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
     assert any("answered 500 to 30 span(s): down" in m for m in messages)
@@ -276,11 +264,7 @@ def test_collector_errors_are_logged_with_the_response(
     """A non-2xx answer loses the batch (no retries here) and logs the status and body."""
     server = collector(default=(500, b"collector exploded"))
     recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.01)
-    try:
-        recorder.send(span(1))
-        assert recorder.flush(WATCHDOG) is True
-    finally:
-        recorder.shutdown(WATCHDOG)
+    deliver(recorder, [span(1)])
     assert (recorder.failed, len(server.requests)) == (1, 1)
     messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
     assert any("answered 500 to 1 span(s): collector exploded" in m for m in messages)

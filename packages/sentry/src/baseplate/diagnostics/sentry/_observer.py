@@ -40,6 +40,10 @@ def add_source_context(event: Event, max_length: int | None) -> None:
     ``post_context``: five lines either side, each cut to ``max_length``). Files are not
     re-read if they change while the process runs; a deploy restarts the process anyway.
     """
+
+    def clip(line: str) -> Any:
+        return strip_string(line.strip("\r\n"), max_length=max_length)
+
     for value in event.get("exception", {}).get("values", ()):
         for frame in (value.get("stacktrace") or {}).get("frames", ()):
             path = frame.get("abs_path")
@@ -50,13 +54,11 @@ def add_source_context(event: Event, max_length: int | None) -> None:
                 frame["pre_context"], frame["context_line"], frame["post_context"] = [], None, []
                 continue
             frame["pre_context"] = [
-                strip_string(line.strip("\r\n"), max_length=max_length)
-                for line in lines[max(0, index - _CONTEXT_LINES) : index]
+                clip(line) for line in lines[max(0, index - _CONTEXT_LINES) : index]
             ]
-            frame["context_line"] = strip_string(lines[index].strip("\r\n"), max_length)
+            frame["context_line"] = clip(lines[index])
             frame["post_context"] = [
-                strip_string(line.strip("\r\n"), max_length=max_length)
-                for line in lines[index + 1 : index + 1 + _CONTEXT_LINES]
+                clip(line) for line in lines[index + 1 : index + 1 + _CONTEXT_LINES]
             ]
 
 

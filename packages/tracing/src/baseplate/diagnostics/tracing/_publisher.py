@@ -234,7 +234,7 @@ def _publish(queue: MessageQueue, publisher: ZipkinPublisher, batch: SpanBatch) 
     go back on the queue.
     """
     items = batch.items
-    outcome = publisher.publish(batch.serialize(), len(items))
+    outcome = publisher.publish(batch.serialize(), len(batch))
     batch.reset()
     if outcome is False:
         valid: list[bytes] = []
@@ -247,7 +247,10 @@ def _publish(queue: MessageQueue, publisher: ZipkinPublisher, batch: SpanBatch) 
             return
         logger.warning("Posting the other %d span(s) of the refused batch again", len(valid))
         items = valid
-        outcome = publisher.publish(b"[" + b",".join(items) + b"]", len(items))
+        for item in items:  # a part of what fitted before: fits again
+            batch.add(item)
+        outcome = publisher.publish(batch.serialize(), len(batch))
+        batch.reset()
     if outcome is None:
         _requeue(queue, publisher, items)
 
