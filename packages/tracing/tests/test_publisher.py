@@ -247,6 +247,25 @@ def test_publisher_reports_metrics(collector: Callable[..., Any]) -> None:
 # --- reading the queue ------------------------------------------------------------------------
 
 
+def run_publisher_until(
+    queue: MessageQueue, server: Any, requests: int, max_size: int = MAX_BATCH_SIZE_DEFAULT
+) -> list[Any]:
+    """Publish from ``queue`` to ``server`` (batches of ``max_size`` bytes, due at 0.3 s)
+    until the collector got ``requests`` POSTs; then stop and return them."""
+    stop = threading.Event()
+    publisher = publisher_for(server.address, stop_event=stop)
+    batch = SpanBatch(max_size=max_size, max_age=0.3)
+    loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
+    loop.start()
+    try:
+        received: list[Any] = server.wait_for_requests(requests)
+    finally:
+        stop.set()
+        loop.join(WATCHDOG)
+    assert not loop.is_alive()
+    return received
+
+
 @pytest.mark.integration
 def test_spans_flow_from_the_queue_to_the_collector(
     collector: Callable[..., Any],
@@ -262,39 +281,11 @@ def test_spans_flow_from_the_queue_to_the_collector(
     queue.put(SPAN_A)
     queue.put(b"not json")
     queue.put(SPAN_B)
-    stop = threading.Event()
-    publisher = publisher_for(server.address, stop_event=stop)
-    batch = SpanBatch(max_size=MAX_BATCH_SIZE_DEFAULT, max_age=0.3)
-    loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
-    loop.start()
-    try:
-        (received,) = server.wait_for_requests(1)
-    finally:
-        stop.set()
-        loop.join(WATCHDOG)
-    assert not loop.is_alive()
+    (received,) = run_publisher_until(queue, server, 1)
     assert received.body == (
         b'[{"traceId":1,"name":"a","id":1,"parentId":0},{"traceId":1,"name":"b","id":2,"parentId":1}]'
     )
     assert any("not a JSON object" in r.getMessage() for r in caplog.records if r.name == LOGGER)
-
-
-def run_publisher_until(
-    queue: MessageQueue, publisher: ZipkinPublisher, server: Any, requests: int
-) -> list[Any]:
-    """Publish from ``queue`` (batches 0.3 s old) until the collector got ``requests``."""
-    stop = threading.Event()
-    publisher.stop_event = stop
-    batch = SpanBatch(max_size=MAX_BATCH_SIZE_DEFAULT, max_age=0.3)
-    loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
-    loop.start()
-    try:
-        received: list[Any] = server.wait_for_requests(requests)
-    finally:
-        stop.set()
-        loop.join(WATCHDOG)
-    assert not loop.is_alive()
-    return received
 
 
 @pytest.mark.integration
@@ -309,7 +300,7 @@ def test_a_bad_message_that_looks_like_json_costs_only_itself(
     queue = trace_queue()
     for message in (SPAN_A, b"{not json}", SPAN_B):
         queue.put(message)
-    received = run_publisher_until(queue, publisher_for(server.address), server, 2)
+    received = run_publisher_until(queue, server, 2)
     assert received[0].body == b"[" + SPAN_A + b",{not json}," + SPAN_B + b"]"
     assert received[1].body == b"[" + SPAN_A + b"," + SPAN_B + b"]"
     messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
@@ -326,7 +317,7 @@ def test_a_refused_batch_of_valid_spans_is_not_posted_again(
     queue = trace_queue()
     queue.put(SPAN_A)
     queue.put(SPAN_B)
-    run_publisher_until(queue, publisher_for(server.address), server, 1)
+    run_publisher_until(queue, server, 1)
     # The loop has ended: a second POST of the batch would have been made by now.
     assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"," + SPAN_B + b"]"]
 
@@ -340,16 +331,7 @@ def test_a_full_batch_is_posted_before_the_next_span(
     queue = trace_queue()
     for message in (SPAN_A, SPAN_B, SPAN_A):
         queue.put(message)
-    stop = threading.Event()
-    publisher = publisher_for(server.address, stop_event=stop)
-    batch = SpanBatch(max_size=2 + len(SPAN_A) + 1 + len(SPAN_B), max_age=0.3)
-    loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
-    loop.start()
-    try:
-        received = server.wait_for_requests(2)
-    finally:
-        stop.set()
-        loop.join(WATCHDOG)
+    received = run_publisher_until(queue, server, 2, max_size=2 + len(SPAN_A) + 1 + len(SPAN_B))
     assert [r.body for r in received] == [
         b"[" + SPAN_A + b"," + SPAN_B + b"]",
         b"[" + SPAN_A + b"]",
