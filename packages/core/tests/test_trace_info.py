@@ -180,3 +180,17 @@ def test_format_traceparent():
         format_traceparent(1, 2, True) == "00-00000000000000000000000000000001-0000000000000002-01"
     )
     assert format_traceparent(MAX_ID - 1, 255, None).endswith("-00000000000000ff-00")
+
+
+def test_from_headers_falls_back_to_traceparent_only_when_asked():
+    """Baseplate's headers win; traceparent (no prefix) is read only with traceparent=True."""
+    header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    only_w3c = {"traceparent": header}.get
+    assert TraceInfo.from_headers(only_w3c, prefix="X-") is None
+    assert TraceInfo.from_headers(only_w3c, prefix="X-", traceparent=True) == (
+        TraceInfo.from_traceparent(header)
+    )
+    both = {"traceparent": header, "X-Trace": "5", "X-Span": "6"}.get
+    assert TraceInfo.from_headers(both, prefix="X-", traceparent=True) == (5, None, 6, None, None)
+    with pytest.raises(ValueError, match="traceparent"):
+        TraceInfo.from_headers({"traceparent": "00-zz-yy-01"}.get, traceparent=True)

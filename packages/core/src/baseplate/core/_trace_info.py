@@ -92,7 +92,7 @@ class TraceInfo(NamedTuple):
 
     @classmethod
     def from_headers(
-        cls, lookup: Callable[[str], str | None], prefix: str = ""
+        cls, lookup: Callable[[str], str | None], prefix: str = "", *, traceparent: bool = False
     ) -> TraceInfo | None:
         """Read trace context from request headers.
 
@@ -102,7 +102,9 @@ class TraceInfo(NamedTuple):
         ``Parent``, ``Sampled`` and ``Flags`` (decimal integers; ``Sampled`` is ``1``/``0``),
         and their B3 aliases ``B3-TraceId``, ``B3-SpanId``, ``B3-ParentSpanId``,
         ``B3-Sampled`` and ``B3-Flags``, whose IDs may be hexadecimal as the B3 specification
-        has them (a 128-bit B3 trace ID keeps its low 64 bits).
+        has them (a 128-bit B3 trace ID keeps its low 64 bits). With ``traceparent=True``,
+        when none of those is present, a W3C ``traceparent`` header (no prefix) is read
+        instead, as :meth:`from_traceparent` does.
 
         Returns:
             ``None`` when no trace header is present.
@@ -113,6 +115,10 @@ class TraceInfo(NamedTuple):
         """
         trace_id = _read_id(lookup, prefix, "Trace", "B3-TraceId")
         if trace_id is None:
+            if traceparent:
+                header = lookup("traceparent")
+                if header is not None:
+                    return cls.from_traceparent(header)
             return None
         span_id = _read_id(lookup, prefix, "Span", "B3-SpanId")
         if span_id is None:

@@ -237,19 +237,17 @@ class BaseplateConfigurator:
         request.registry.notify(ServerSpanInitialized(request))
 
     def _read_trace_info(self, request: Request) -> TraceInfo | None:
-        headers = request.headers
+        w3c = self.w3c_tracecontext
         try:
-            trace_info = TraceInfo.from_headers(headers.get, prefix="X-")
-            w3c = self.w3c_tracecontext
-            if trace_info is None and (self.baseplate.w3c_tracecontext if w3c is None else w3c):
-                traceparent = headers.get("traceparent")
-                if traceparent is not None:
-                    trace_info = TraceInfo.from_traceparent(traceparent)
+            return TraceInfo.from_headers(
+                request.headers.get,
+                prefix="X-",
+                traceparent=self.baseplate.w3c_tracecontext if w3c is None else w3c,
+            )
         except ValueError as exc:
             self.rejected_trace_headers += 1
             logger.debug("Ignoring malformed trace headers; starting a new trace: %s", exc)
             return None
-        return trace_info
 
     def _read_edge_context(self, request: Request) -> None:
         value = request.headers.get("X-Edge-Request")

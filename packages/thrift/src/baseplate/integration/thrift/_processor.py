@@ -195,23 +195,13 @@ class BaseplateProcessor:
             value = headers.get(name.lower())
             return None if value is None else value.decode("latin-1")
 
+        w3c = self.w3c_tracecontext
         try:
-            trace_info = TraceInfo.from_headers(lookup)
+            return TraceInfo.from_headers(
+                lookup, traceparent=self.baseplate.w3c_tracecontext if w3c is None else w3c
+            )
         except ValueError as exc:
             self.logger.debug("ignoring malformed trace headers, starting a new trace: %s", exc)
-            return None
-        if trace_info is not None:
-            return trace_info
-        w3c = self.w3c_tracecontext
-        if not (self.baseplate.w3c_tracecontext if w3c is None else w3c):
-            return None
-        traceparent = lookup("traceparent")
-        if traceparent is None:
-            return None
-        try:
-            return TraceInfo.from_traceparent(traceparent)
-        except ValueError as exc:
-            self.logger.debug("ignoring malformed traceparent, starting a new trace: %s", exc)
             return None
 
 
