@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import socket
@@ -247,13 +248,36 @@ def test_publisher_reports_metrics(collector: Callable[..., Any]) -> None:
 # --- reading the queue ------------------------------------------------------------------------
 
 
+class CountingMetrics:
+    """Keeps the publisher's counters in a dict (its metrics to statsd are tested above)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def timer(self, name: str) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext()
+
+    def counter(self, name: str) -> Any:
+        counts = self.counts
+
+        class Counter:
+            def increment(self, delta: int = 1) -> None:
+                counts[name] = counts.get(name, 0) + delta
+
+        return Counter()
+
+
 def run_publisher_until(
-    queue: MessageQueue, server: Any, requests: int, max_size: int = MAX_BATCH_SIZE_DEFAULT
+    queue: MessageQueue,
+    server: Any,
+    requests: int,
+    max_size: int = MAX_BATCH_SIZE_DEFAULT,
+    **publisher_options: Any,
 ) -> list[Any]:
     """Publish from ``queue`` to ``server`` (batches of ``max_size`` bytes, due at 0.3 s)
     until the collector got ``requests`` POSTs; then stop and return them."""
     stop = threading.Event()
-    publisher = publisher_for(server.address, stop_event=stop)
+    publisher = publisher_for(server.address, stop_event=stop, **publisher_options)
     batch = SpanBatch(max_size=max_size, max_age=0.3)
     loop = threading.Thread(target=publish_from_queue, args=(queue, publisher, batch, stop))
     loop.start()
@@ -300,12 +324,15 @@ def test_a_bad_message_that_looks_like_json_costs_only_itself(
     queue = trace_queue()
     for message in (SPAN_A, b"{not json}", SPAN_B):
         queue.put(message)
-    received = run_publisher_until(queue, server, 2)
+    metrics = CountingMetrics()
+    received = run_publisher_until(queue, server, 2, metrics=metrics)
     assert received[0].body == b"[" + SPAN_A + b",{not json}," + SPAN_B + b"]"
     assert received[1].body == b"[" + SPAN_A + b"," + SPAN_B + b"]"
     messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
     assert any("not a JSON object: b'{not json}'" in m for m in messages)
     assert any("Posting the other 2 span(s) of the refused batch again" in m for m in messages)
+    # As documented: the refused batch counts in dropped, the two re-posted spans in sent.
+    assert {"error.http": 1, "dropped": 3, "error.invalid": 1, "sent": 2} == metrics.counts
 
 
 @pytest.mark.integration
