@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import struct
 import zlib
+from io import BytesIO
 from typing import Any
 
 import pytest
 from thrift.protocol.TBinaryProtocol import TBinaryProtocol
 from thrift.protocol.TCompactProtocol import TCompactProtocol
+from thrift.protocol.THeaderProtocol import THeaderProtocol
 from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport.THeaderTransport import (
     THeaderClientType,
@@ -26,7 +28,11 @@ from thrift.transport.THeaderTransport import (
 from thrift.transport.TTransport import TMemoryBuffer, TTransportException
 
 from baseplate.integration.thrift import server_protocol_factory
-from baseplate.integration.thrift._header import ServerHeaderProtocol, ServerHeaderTransport
+from baseplate.integration.thrift._header import (
+    ServerHeaderProtocol,
+    ServerHeaderTransport,
+    _read_binary_message_begin,
+)
 
 ALL_CLIENT_TYPES = (
     THeaderClientType.HEADERS,
@@ -305,8 +311,145 @@ def test_unknown_transform_is_answered_with_an_exception_message() -> None:
 
 def test_apaches_protocol_still_cannot_answer_an_unknown_transform() -> None:
     """Why ServerHeaderProtocol has its own readMessageBegin; drop it once this fails."""
-    from thrift.protocol.THeaderProtocol import THeaderProtocol
-
     protocol = THeaderProtocol(Duplex(hand_made_frame(b"\x00\x01\x05", MESSAGE)), ALL_CLIENT_TYPES)
     with pytest.raises(TypeError):
         protocol.readMessageBegin()
+
+
+def strict_message_begin(name: bytes, kind: int = TMessageType.CALL, seqid: int = 7) -> bytes:
+    """A strict binary message's first fields, laid out by hand (name given as raw bytes)."""
+    return (
+        struct.pack("!ii", TBinaryProtocol.VERSION_1 | kind, len(name))
+        + name
+        + struct.pack("!i", seqid)
+    )
+
+
+def begin_with(protocol_class: type[THeaderProtocol], data: bytes) -> dict[str, Any]:
+    """readMessageBegin on ``data``; return the message's first fields and what is left."""
+    protocol = protocol_class(TMemoryBuffer(data), ALL_CLIENT_TYPES)
+    try:
+        begin = protocol.readMessageBegin()
+        rest = protocol.trans._read_buffer.read()
+    except Exception as exc:  # the exception's kind and details are the result
+        return {"error": (type(exc), getattr(exc, "type", None), str(exc))}
+    return {"begin": begin, "rest": rest}
+
+
+def framed(message: bytes) -> bytes:
+    return struct.pack("!i", len(message)) + message
+
+
+BEGIN_CASES = {
+    "header": header_frame(MESSAGE),
+    "header, empty name": header_frame(binary_message(name="")),
+    "header, non-ASCII name": header_frame(binary_message(name="grüße")),
+    "header, reply, negative sequence id": header_frame(
+        strict_message_begin(b"greet", TMessageType.REPLY, -5) + b"\x00"
+    ),
+    "header, oneway": header_frame(strict_message_begin(b"ping", TMessageType.ONEWAY)),
+    "framed binary": framed(MESSAGE),
+    "unframed binary": MESSAGE,
+    "header, compact": header_frame(compact_message(), protocol_id=THeaderSubprotocolID.COMPACT),
+    "old unversioned form": framed(b"\x00\x00\x00\x05greet\x01\x00\x00\x00\x07\x00"),
+    "bad version": framed(struct.pack("!ii", -2147352576 | 1, 5) + b"greet\x00\x00\x00\x07"),
+    "name is not UTF-8": header_frame(strict_message_begin(b"gr\xffet")),
+    "frame ends inside the name": framed(strict_message_begin(b"greet")[:10]),
+    "frame ends before the sequence id": framed(strict_message_begin(b"greet")[:-2]),
+    "frame ends before the name's length": framed(strict_message_begin(b"greet")[:6]),
+    "negative name length": framed(struct.pack("!ii", TBinaryProtocol.VERSION_1 | 1, -1)),
+}
+
+
+@pytest.mark.parametrize("data", BEGIN_CASES.values(), ids=BEGIN_CASES.keys())
+def test_reads_every_message_begin_as_apaches_protocol_does(data: bytes) -> None:
+    assert begin_with(THeaderProtocol, data) == begin_with(ServerHeaderProtocol, data)
+
+
+def test_a_name_over_the_string_length_limit_is_refused_as_apaches_protocol_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("thrift.protocol.TBinaryProtocol.DEFAULT_STRING_LENGTH_LIMIT", 4)
+    data = header_frame(MESSAGE)
+    ours = begin_with(ServerHeaderProtocol, data)
+    assert TTransportException.SIZE_LIMIT == ours["error"][1]
+    assert begin_with(THeaderProtocol, data) == ours
+
+
+def test_reads_message_begin_fields_at_the_offsets_the_binary_format_gives() -> None:
+    """Independent of Apache's code: version|type, name length, name, sequence id."""
+    data = header_frame(strict_message_begin(b"whoami", TMessageType.CALL, 0x01020304) + b"\x00")
+    protocol = ServerHeaderProtocol(TMemoryBuffer(data), ALL_CLIENT_TYPES)
+    assert ("whoami", TMessageType.CALL, 0x01020304) == protocol.readMessageBegin()
+    assert b"\x00" == protocol.trans._read_buffer.read()
+
+
+def answer_with(
+    protocol_class: type[THeaderProtocol], request: bytes, name: str, kind: int, seqid: int
+) -> bytes:
+    """Read ``request``'s first fields, then write an answer's; return the bytes sent."""
+    duplex = Duplex(request)
+    protocol = protocol_class(duplex, ALL_CLIENT_TYPES)
+    protocol.readMessageBegin()
+    protocol.writeMessageBegin(name, kind, seqid)
+    protocol.writeStructBegin("result")
+    protocol.writeFieldStop()
+    protocol.writeStructEnd()
+    protocol.writeMessageEnd()
+    protocol.trans.flush()
+    return duplex.sent
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "name", "kind", "seqid"),
+    [
+        (header_frame(MESSAGE), "greet", TMessageType.REPLY, 7),
+        (header_frame(MESSAGE), "", TMessageType.EXCEPTION, 0),
+        (header_frame(MESSAGE), "grüße", TMessageType.REPLY, -1),
+        (header_frame(MESSAGE), "greet", TMessageType.REPLY, 2**31 - 1),
+        (framed(MESSAGE), "greet", TMessageType.REPLY, 7),
+        (MESSAGE, "greet", TMessageType.REPLY, 7),
+        (
+            header_frame(compact_message(), protocol_id=THeaderSubprotocolID.COMPACT),
+            "greet",
+            TMessageType.REPLY,
+            3,
+        ),
+    ],
+    ids=["header", "empty name", "non-ASCII", "largest seqid", "framed", "unframed", "compact"],
+)
+def test_writes_every_message_begin_as_apaches_protocol_does(
+    request_bytes: bytes, name: str, kind: int, seqid: int
+) -> None:
+    ours = answer_with(ServerHeaderProtocol, request_bytes, name, kind, seqid)
+    assert answer_with(THeaderProtocol, request_bytes, name, kind, seqid) == ours
+    assert name.encode() in ours
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (strict_message_begin(b"greet") + b"\x00", ("greet", TMessageType.CALL, 7)),
+        (b"\x00\x00\x00\x05greet\x01\x00\x00\x00\x07", None),  # old form: left to the protocol
+        (strict_message_begin(b"greet")[:-1], None),  # ends early: left to the protocol
+        (strict_message_begin(b"gr\xffet"), None),  # not UTF-8: left to the protocol
+    ],
+    ids=["strict", "old form", "short", "not UTF-8"],
+)
+def test_message_begin_fast_path_reads_strict_headers_and_leaves_the_rest(
+    data: bytes, expected: tuple[str, int, int] | None
+) -> None:
+    """The shortcut answers for a whole strict header; otherwise it reads nothing."""
+    buffer = BytesIO(b"xx" + data)
+    buffer.seek(2)
+    assert expected == _read_binary_message_begin(buffer, None)
+    assert (2 + len(strict_message_begin(b"greet")) if expected else 2) == buffer.tell()
+
+
+def test_answer_begin_is_one_write() -> None:
+    writes: list[bytes] = []
+    protocol = ServerHeaderProtocol(TMemoryBuffer(header_frame(MESSAGE)), ALL_CLIENT_TYPES)
+    protocol.readMessageBegin()
+    protocol.trans.write = writes.append
+    protocol.writeMessageBegin("greet", TMessageType.REPLY, 7)
+    assert [strict_message_begin(b"greet", TMessageType.REPLY, 7)] == writes
