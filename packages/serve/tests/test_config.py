@@ -135,6 +135,29 @@ def test_debug_lowers_the_level(restore_logging, capsys):
     assert capsys.readouterr().out.endswith(":some.module:DEBUG:now shown\n")
 
 
+def warn_from(module: str, message: str) -> None:
+    warnings.warn_explicit(message, UserWarning, f"{module}.py", 2, module=module)
+
+
+def test_pyramids_pkg_resources_warning_is_hidden_unless_debugging(restore_logging, capsys):
+    """Pyramid's import of pkg_resources is not the service's to fix; other warnings show."""
+    message = "pkg_resources is deprecated as an API. See https://setuptools.pypa.io/."
+    configure_logging(ServiceConfig("x.ini", "main", None, {}, None, None, False))
+    warn_from("pyramid.asset", message)
+    warn_from("my_service.views", message)
+    warn_from("pyramid.config", "something else")
+    out = capsys.readouterr().out
+    assert 2 == out.count(":py.warnings:WARNING:"), out
+    assert "my_service.views.py:2: UserWarning: pkg_resources" in out
+    assert "pyramid.config.py:2: UserWarning: something else" in out
+
+
+def test_debug_shows_pyramids_pkg_resources_warning(restore_logging, capsys):
+    configure_logging(ServiceConfig("x.ini", "main", None, {}, None, None, False), debug=True)
+    warn_from("pyramid.asset", "pkg_resources is deprecated as an API.")
+    assert "pyramid.asset.py:2: UserWarning: pkg_resources" in capsys.readouterr().out
+
+
 def test_loggers_section_uses_file_config(restore_logging, tmp_path):
     """With a [loggers] section the file configures logging through fileConfig."""
     log_file = tmp_path / "out.log"

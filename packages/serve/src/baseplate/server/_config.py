@@ -97,13 +97,24 @@ def configure_logging(config: ServiceConfig, *, debug: bool = False) -> None:
     :func:`logging.config.fileConfig`. Otherwise the root logger gets one handler writing to
     standard output in :data:`DEFAULT_LOG_FORMAT`. The root level is ``INFO``, or ``DEBUG``
     with ``debug`` (which also shows every warning). Warnings are routed to the logging
-    system either way.
+    system either way. Without ``debug``, setuptools' warning that Pyramid imports the
+    deprecated ``pkg_resources`` is not shown.
 
     .. versionadded:: 0.1.0
     """
     logging.captureWarnings(True)
     if debug:
         warnings.simplefilter("default")
+    else:
+        # Pyramid 2.x imports pkg_resources, and setuptools (80.9 and later, below the 82
+        # Pyramid allows) warns about that at import: a line in every WSGI service's log
+        # that only Pyramid can act on. Only that warning, only from Pyramid's modules.
+        warnings.filterwarnings(
+            "ignore",
+            message="pkg_resources is deprecated as an API",
+            category=UserWarning,
+            module=r"pyramid\.",
+        )
     root = logging.getLogger()
     if config.has_logging_config:
         # Imported only here: it imports socketserver, which is best imported after patching.
