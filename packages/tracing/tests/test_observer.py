@@ -166,9 +166,19 @@ def test_local_span_has_lc_and_no_annotations() -> None:
     assert (recorded["id"], recorded["parentId"]) == (local_id, 5678)
 
 
-def test_local_span_observer_init_matches() -> None:
-    """The local-span observer's written-out __init__ sets what its parent's would, but for
-    the three fields that make a span local: no cs/cr annotations, the lc tag, its allowance."""
+def slot_names(observer: object) -> set[str]:
+    return {
+        name
+        for cls in type(observer).__mro__
+        for name in getattr(cls, "__slots__", ())
+        if name not in ("__weakref__",)
+    }
+
+
+def test_span_observer_inits_match() -> None:
+    """The local- and server-span observers' written-out __init__s set what the client-span
+    observer's would; the local one but for the three fields that make a span local: no
+    cs/cr annotations, the lc tag, its allowance."""
     client = TracingClient("my_service", 1.0, InMemoryRecorder())
     baseplate = Baseplate()
     server = baseplate.make_server_span(RequestContext(), "handler", upstream(flags=4))
@@ -176,18 +186,21 @@ def test_local_span_observer_init_matches() -> None:
     written_out = TraceLocalSpanObserver(client, local)
     parents = TraceSpanObserver(client, local)
     local_only = {"annotations", "binary_annotations", "max_tags"}
-    slots = {
-        name
-        for cls in type(written_out).__mro__
-        for name in getattr(cls, "__slots__", ())
-        if name not in ("__weakref__",)
-    }
+    slots = slot_names(written_out)
     assert len(slots) > len(local_only) + 8  # the slots were found
     for name in slots - local_only:
         assert getattr(written_out, name) == getattr(parents, name), name
     assert () == written_out.annotations
     assert [("lc", "templates")] == written_out.binary_annotations
     assert parents.max_tags + 1 == written_out.max_tags
+
+    server_observer = TraceServerSpanObserver(client, server)
+    by_parents_init = TraceServerSpanObserver.__new__(TraceServerSpanObserver)
+    TraceSpanObserver.__init__(by_parents_init, client, server)
+    assert slot_names(server_observer) == slots
+    for name in slots:
+        assert getattr(server_observer, name) == getattr(by_parents_init, name), name
+    assert ("sr", "ss") == server_observer.annotations
 
 
 def test_descendants_of_local_and_client_spans_are_recorded() -> None:
