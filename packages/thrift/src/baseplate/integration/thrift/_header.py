@@ -52,11 +52,11 @@ _MAX_VARINT_BYTES = 10
 _HEADERS = THeaderClientType.HEADERS
 _FRAMED = (THeaderClientType.FRAMED_BINARY, THeaderClientType.FRAMED_COMPACT)
 _UNFRAMED = (THeaderClientType.UNFRAMED_BINARY, THeaderClientType.UNFRAMED_COMPACT)
+# Client types whose whole message is in the read buffer once its frame is read.
+_WHOLE_FRAME = (_HEADERS, *_FRAMED)
 _BINARY_VERSION = TBinaryProtocol.VERSION_1
 _BINARY_VERSION_MASK = TBinaryProtocol.VERSION_MASK
 _BINARY_TYPE_MASK = TBinaryProtocol.TYPE_MASK
-# Client types whose whole message is in the read buffer once its frame is read.
-_WHOLE_FRAME = (THeaderClientType.HEADERS, THeaderClientType.FRAMED_BINARY)
 _COMPACT_ID = TCompactProtocol.PROTOCOL_ID
 _COMPACT_VERSION = TCompactProtocol.VERSION
 _COMPACT_VERSION_MASK = TCompactProtocol.VERSION_MASK
@@ -70,12 +70,8 @@ def _read_varint(data: bytes, position: int) -> tuple[int, int]:
         EOFError: the data ends inside the varint (what Apache's reader raises).
         TProtocolException: the varint is longer than ten bytes.
     """
-    try:
-        byte = data[position]
-    except IndexError:
-        raise EOFError("the THeader frame ends inside a varint") from None
-    if byte < 0x80:  # one byte: most lengths and ids
-        return byte, position + 1
+    if position < len(data) and data[position] < 0x80:  # one byte: most lengths and ids
+        return data[position], position + 1
     result = 0
     shift = 0
     for index in range(position, position + _MAX_VARINT_BYTES):
