@@ -142,13 +142,17 @@ def test_attempts_and_budget_stop_at_whichever_comes_first(clock: FakeClock) -> 
     assert expected == seen
 
 
-def test_backoff_sleeps_base_times_two_to_the_attempt_number(clock: FakeClock) -> None:
-    """Before attempt n (from 0) the policy sleeps backoff * 2**n; never before the first."""
+def test_backoff_sleeps_base_then_doubles(clock: FakeClock) -> None:
+    """The first retry waits backoff, the next twice that, then four times (N, 2N, 4N).
+
+    This is the documented meaning of the base ("N in N * 2**attempts", counting retries
+    from 0); never a wait before the first attempt.
+    """
     seen = list(RetryPolicy.new(attempts=4, backoff=0.5, sleep_func=clock.sleep))
 
     expected = [None, None, None, None]
     assert expected == seen
-    expected = [1.0, 2.0, 4.0]
+    expected = [0.5, 1.0, 2.0]
     assert expected == clock.sleeps
 
 
@@ -165,7 +169,7 @@ def test_backoff_does_not_sleep_after_the_last_attempt(clock: FakeClock) -> None
     """Exhausting the attempt limit ends the iteration without a final wait."""
     list(RetryPolicy.new(attempts=2, backoff=1.0, sleep_func=clock.sleep))
 
-    expected = [2.0]
+    expected = [1.0]
     assert expected == clock.sleeps
 
 
@@ -178,13 +182,13 @@ def test_backoff_wait_is_taken_out_of_the_budget(clock: FakeClock) -> None:
     expected = 10.0
     assert expected == next(attempts)
     clock.now += 1.0  # the first attempt took a second
-    expected = 8.0
-    assert expected == next(attempts)  # 9 seconds left, minus the 1 second wait
-    expected = [1.0]
+    expected = 8.5
+    assert expected == next(attempts)  # 9 seconds left, minus the 0.5 second wait
+    expected = [0.5]
     assert expected == clock.sleeps
-    expected = 6.0
-    assert expected == next(attempts)  # 8 left after the wait, minus the 2 second wait
-    expected = [1.0, 2.0]
+    expected = 7.5
+    assert expected == next(attempts)  # 8.5 left after the wait, minus the 1 second wait
+    expected = [0.5, 1.0]
     assert expected == clock.sleeps
 
 
@@ -197,13 +201,13 @@ def test_budget_cuts_backoff_short_instead_of_sleeping_it_away(clock: FakeClock)
     expected = 3.0
     assert expected == next(attempts)
     clock.now += 0.5
-    expected = 0.5
-    assert expected == next(attempts)  # 2.5 left; waited 2
-    expected = [2.0]
+    expected = 1.5
+    assert expected == next(attempts)  # 2.5 left; waited 1
+    expected = [1.0]
     assert expected == clock.sleeps
     expected = []
-    assert expected == list(attempts)  # 0.5 left, but the next wait would be 4
-    expected = [2.0]
+    assert expected == list(attempts)  # 1.5 left, but the next wait would be 2
+    expected = [1.0]
     assert expected == clock.sleeps
 
 
@@ -220,9 +224,9 @@ def test_attempts_budget_and_backoff_together(clock: FakeClock) -> None:
         seen.append(time_remaining)
         clock.now += 1.0
 
-    expected = [20.0, 17.0, 12.0]
+    expected = [20.0, 18.0, 15.0]
     assert expected == seen
-    expected = [2.0, 4.0]
+    expected = [1.0, 2.0]
     assert expected == clock.sleeps
 
 
@@ -237,9 +241,9 @@ def test_defaults_use_the_real_clock_and_sleep(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(time, "monotonic", fake.time)
     monkeypatch.setattr(time, "sleep", fake.sleep)
 
-    expected = [50.0, 49.5]
+    expected = [50.0, 49.75]
     assert expected == list(policy)
-    expected = [0.5]
+    expected = [0.25]
     assert expected == fake.sleeps
 
 
@@ -273,7 +277,7 @@ def test_classes_compose_by_hand(clock: FakeClock) -> None:
 
     expected = [None, None, None]
     assert expected == list(policy)
-    expected = [0.2, 0.4]
+    expected = [0.1, 0.2]
     assert expected == pytest.approx(clock.sleeps)
 
 

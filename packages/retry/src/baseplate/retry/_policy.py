@@ -72,7 +72,8 @@ class RetryPolicy(abc.ABC):
                 later one gets what is left, and none is made once nothing is left.
             backoff: The base, in seconds, of an exponential wait between attempts: before the
                 attempt numbered ``n`` (counting from 0, so the first retry is ``n = 1``) the
-                policy sleeps ``backoff * 2**n`` seconds. A wait is subtracted from the time
+                policy sleeps ``backoff * 2**(n - 1)`` seconds: ``backoff`` before the first
+                retry, then twice that, four times, and so on. A wait is subtracted from the time
                 remaining; if it would use up the rest of the budget, the policy stops instead
                 of sleeping.
             time_func: The clock for ``budget``; defaults to :func:`time.monotonic`.
@@ -200,9 +201,9 @@ class TimeBudgetRetryPolicy(RetryPolicy):
 class ExponentialBackoffRetryPolicy(RetryPolicy):
     """Wait exponentially longer before each retry of the attempts ``policy`` allows.
 
-    Before the attempt numbered ``n`` (counting from 0) the policy sleeps ``base * 2**n``
-    seconds, so the first attempt starts at once, the first retry waits ``2 * base``, the
-    next ``4 * base`` and so on. When ``policy`` limits the time (it yields a number), the
+    Before the attempt numbered ``n`` (counting from 0) the policy sleeps
+    ``base * 2**(n - 1)`` seconds, so the first attempt starts at once, the first retry waits
+    ``base``, the next ``2 * base``, then ``4 * base`` and so on. When ``policy`` limits the time (it yields a number), the
     wait is subtracted from the time remaining before it is yielded; a wait that would use up
     all of the remaining time ends the iteration straight away instead, since an attempt
     with no time left could not succeed.
@@ -233,7 +234,7 @@ class ExponentialBackoffRetryPolicy(RetryPolicy):
             if attempt == 0:
                 yield time_remaining
                 continue
-            delay = self.base * 2**attempt
+            delay = self.base * 2 ** (attempt - 1)
             if time_remaining is not None:
                 if delay >= time_remaining:
                     return

@@ -13,27 +13,19 @@ from types import TracebackType
 from typing import Any
 
 from thrift.protocol.THeaderProtocol import THeaderProtocolFactory
-from thrift.protocol.TProtocol import TProtocolException
-from thrift.Thrift import TApplicationException, TException
+from thrift.Thrift import TException
 from thrift.transport.TSocket import TSocket
 from thrift.transport.TTransport import TBufferedTransport, TTransportException
 
+from baseplate._thrift import LOW_LEVEL_ERRORS
 from baseplate.config import EndpointConfiguration
 from baseplate.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
 
-#: Thrift exceptions that say something went wrong with the connection, the protocol or the
-#: server's processing, as opposed to the exceptions a service declares in its IDL.
-LOW_LEVEL_ERRORS: tuple[type[BaseException], ...] = (
-    TApplicationException,
-    TProtocolException,
-    TTransportException,
-)
-
 # The base of the exponential backoff between attempts to connect (seconds): attempts after the
 # first wait 20 ms, 40 ms, 80 ms, ...
-_CONNECT_BACKOFF = 0.01
+_CONNECT_BACKOFF = 0.02
 
 
 def _seconds(name: str, value: float | datetime.timedelta) -> float:
