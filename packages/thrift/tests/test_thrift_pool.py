@@ -52,6 +52,18 @@ def test_connection_yields_a_working_protocol(downstream: Callable[..., Any]) ->
 
 
 @pytest.mark.integration
+def test_endpoint_address_may_be_a_plain_tuple(downstream: Callable[..., Any]) -> None:
+    """An EndpointConfiguration holds "a two-tuple of host and port": a plain tuple works too."""
+    service = downstream()
+    family, address = service.server.endpoint
+    plain = EndpointConfiguration(family, (address.host, address.port))
+    pool = ThriftConnectionPool(plain)
+
+    assert call_example(pool) == 42
+    assert f"{address.host}:{address.port}" in repr(pool)
+
+
+@pytest.mark.integration
 def test_connections_are_reused(downstream: Callable[..., Any]) -> None:
     """Sequential uses of the pool share one connection."""
     service = downstream()

@@ -9,10 +9,10 @@ from typing import Any, cast
 from thrift.Thrift import TException
 from thrift.transport.TTransport import TTransportException
 
+from baseplate._thrift import LOW_LEVEL_ERRORS
 from baseplate.core import ContextFactory, Span, format_traceparent
 from baseplate.retry import RetryPolicy, SleepFunc, TimeFunc
 from baseplate.thrift_pool import ThriftConnectionPool
-from baseplate.thrift_pool._pool import LOW_LEVEL_ERRORS
 
 
 def _iface_methods(client_cls: type) -> dict[str, Callable[..., Any]]:

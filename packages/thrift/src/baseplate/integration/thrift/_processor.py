@@ -11,9 +11,9 @@ from typing import Any
 from thrift.Thrift import TException, TType
 from thrift.transport.THeaderTransport import THeaderClientType
 
+from baseplate._thrift import LOW_LEVEL_ERRORS
 from baseplate.core import Baseplate, RequestContext, ServerSpan, TraceInfo
 from baseplate.integration.thrift._header import ServerHeaderProtocolFactory
-from baseplate.thrift_pool._pool import LOW_LEVEL_ERRORS
 
 #: The header carrying the serialized edge request context.
 EDGE_REQUEST_HEADER = "Edge-Request"
