@@ -203,10 +203,10 @@ class ExponentialBackoffRetryPolicy(RetryPolicy):
 
     Before the attempt numbered ``n`` (counting from 0) the policy sleeps
     ``base * 2**(n - 1)`` seconds, so the first attempt starts at once, the first retry waits
-    ``base``, the next ``2 * base``, then ``4 * base`` and so on. When ``policy`` limits the time (it yields a number), the
-    wait is subtracted from the time remaining before it is yielded; a wait that would use up
-    all of the remaining time ends the iteration straight away instead, since an attempt
-    with no time left could not succeed.
+    ``base``, the next ``2 * base``, then ``4 * base`` and so on. When ``policy`` limits the
+    time (it yields a number), the wait is subtracted from the time remaining before it is
+    yielded; a wait that would use up all of the remaining time ends the iteration straight
+    away instead, since an attempt with no time left could not succeed.
 
     Args:
         policy: The policy whose attempts are spaced out.
