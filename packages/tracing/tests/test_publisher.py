@@ -18,7 +18,7 @@ import pytest
 
 from baseplate.config import ConfigurationError
 from baseplate.diagnostics.tracing import SidecarRecorder, ZipkinEndpoint, ZipkinSpan
-from baseplate.diagnostics.tracing._publisher import QUEUE_READ_TIMEOUT
+from baseplate.diagnostics.tracing._relay import QUEUE_READ_TIMEOUT
 from baseplate.diagnostics.tracing.publisher import (
     DRAIN_PAUSE,
     MAX_BATCH_SIZE_DEFAULT,

@@ -61,8 +61,8 @@ from baseplate.message_queue import MessageQueue, MessageQueueError
 
 from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
 from ._client import positive_seconds
-from ._publisher import DRAIN_PAUSE, MetricsClient, ZipkinPublisher, publish_from_queue
 from ._recorders import MAX_QUEUE_SIZE, MAX_SPAN_SIZE, QUEUE_NAME_PREFIX
+from ._relay import DRAIN_PAUSE, MetricsClient, ZipkinPublisher, publish_from_queue
 
 __all__ = [
     "DRAIN_PAUSE",

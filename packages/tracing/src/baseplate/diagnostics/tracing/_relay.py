@@ -1,4 +1,4 @@
-"""The trace publisher's machinery: batching spans and posting batches to the collector."""
+"""The trace publisher's relay: queued spans gathered into batches and posted to the collector."""
 
 from __future__ import annotations
 
