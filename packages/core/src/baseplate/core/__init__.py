@@ -37,9 +37,18 @@ from ._errors import (
     ParentSpanAlreadyFinishedError,
     ReusedContextObjectError,
 )
+from ._metrics import (
+    MetricsBatch,
+    MetricsClient,
+    MetricsCounter,
+    MetricsGauge,
+    MetricsHistogram,
+    MetricsTimer,
+)
 from ._observer import BaseplateObserver, ExcInfo, ServerSpanObserver, SpanObserver
 from ._span import LocalSpan, ServerSpan, Span
 from ._trace_info import FLAG_DEBUG, MAX_ID, TraceInfo, format_traceparent
+from ._warnings import WarningLimiter
 
 __all__ = [
     "FLAG_DEBUG",
@@ -50,6 +59,12 @@ __all__ = [
     "ContextFactory",
     "ExcInfo",
     "LocalSpan",
+    "MetricsBatch",
+    "MetricsClient",
+    "MetricsCounter",
+    "MetricsGauge",
+    "MetricsHistogram",
+    "MetricsTimer",
     "MissingDistributionError",
     "ParentSpanAlreadyFinishedError",
     "RequestContext",
@@ -59,6 +74,7 @@ __all__ = [
     "Span",
     "SpanObserver",
     "TraceInfo",
+    "WarningLimiter",
     "format_traceparent",
 ]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ._context import ContextFactory, RequestContext
 from ._errors import MissingDistributionError
+from ._metrics import MetricsClient
 from ._observer import BaseplateObserver
 from ._span import ServerSpan
 from ._trace_info import TraceInfo, new_span_id
@@ -55,7 +56,7 @@ class Baseplate:
     def __init__(self) -> None:
         self.observers: list[BaseplateObserver] = []
         self._context_factories: dict[str, ContextFactory] = {}
-        self._metrics_client: Any = None
+        self._metrics_client: MetricsClient | None = None
         #: Whether the integrations (Thrift, Pyramid) also accept the W3C ``traceparent``
         #: header when a request carries none of Baseplate's own trace headers. False unless
         #: set here or by :meth:`configure_tracing` from a client with ``w3c_tracecontext``
@@ -69,10 +70,11 @@ class Baseplate:
         return self._context_factories
 
     @property
-    def metrics_client(self) -> Any:
+    def metrics_client(self) -> MetricsClient | None:
         """The client given to :meth:`configure_metrics`, or ``None``.
 
-        ``baseplate-serve`` sends its process-level metrics through it.
+        ``baseplate-serve`` sends its process-level metrics through it. Code reading it
+        should use only what :class:`~baseplate.core.MetricsClient` promises.
         """
         return self._metrics_client
 
@@ -100,14 +102,17 @@ class Baseplate:
 
         self.register(LoggingBaseplateObserver())
 
-    def configure_metrics(self, metrics_client: Any) -> None:
+    def configure_metrics(self, metrics_client: MetricsClient) -> None:
         """Send timing metrics to the given client.
 
         Registers the metrics observer, which also puts a ``metrics`` batch on each
-        request's context, flushed when the request ends.
+        request's context, flushed when the request ends, and keeps the client as
+        :attr:`metrics_client` for process-level reporters.
 
         Args:
-            metrics_client: A :class:`baseplate.metrics.Client`.
+            metrics_client: A :class:`baseplate.metrics.Client` (the metrics observer
+                needs that class; other users of :attr:`metrics_client` need only the
+                :class:`~baseplate.core.MetricsClient` protocol).
 
         Raises:
             MissingDistributionError: if baseplate-metrics is not installed.
