@@ -1,0 +1,20 @@
+"""Keep a parsed copy of a file in memory, re-read only when the file changes.
+
+Sidecars (the secrets fetcher, the live-data watcher) write files that services read on every
+request. :class:`FileWatcher` makes that cheap: :meth:`FileWatcher.get_data` costs one
+``stat`` while the file is unchanged, and parses it again only after it changed::
+
+    >>> import json
+    >>> watcher = FileWatcher(path, parser=json.load)
+    >>> watcher.get_data() == {"one": 1, "two": 2}
+    True
+
+Call :meth:`~FileWatcher.get_data` each time the data is needed rather than keeping its
+result, so the freshest data is always used.
+"""
+
+from __future__ import annotations
+
+from baseplate.file_watcher._watcher import FileWatcher, WatchedFileNotAvailableError
+
+__all__ = ["FileWatcher", "WatchedFileNotAvailableError"]
