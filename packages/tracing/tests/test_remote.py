@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from baseplate.config import EndpointConfiguration, InternetAddress
 from baseplate.core import Baseplate, RequestContext
 from baseplate.diagnostics.tracing import (
     RemoteRecorder,
@@ -324,8 +326,31 @@ def test_bad_arguments_are_rejected(kwargs: dict[str, Any], message: str) -> Non
         RemoteRecorder("localhost:9411", **kwargs)
 
 
-@pytest.mark.parametrize("endpoint", ["localhost", "/run/zipkin.sock", ":9411"])
-def test_bad_endpoints_are_rejected(endpoint: str) -> None:
+@pytest.mark.integration
+@pytest.mark.parametrize("pair", [InternetAddress, lambda *pair: pair], ids=["named", "tuple"])
+def test_an_endpoint_configuration_may_hold_a_plain_pair(
+    collector: Callable[..., Any], pair: Callable[[str, int], tuple[str, int]]
+) -> None:
+    """An EndpointConfiguration's address may be any (host, port) two-tuple, as socket takes."""
+    server = collector()
+    address = pair("127.0.0.1", server.port)
+    endpoint = EndpointConfiguration(socket.AF_INET, address)  # type: ignore[arg-type]
+    recorder = RemoteRecorder(endpoint, num_workers=1)
+    assert recorder.url == f"http://127.0.0.1:{server.port}/api/v1/spans"
+    deliver(recorder, [span(1)])
+    assert recorder.sent == 1
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "localhost",
+        "/run/zipkin.sock",
+        ":9411",
+        EndpointConfiguration(socket.AF_UNIX, "/run/zipkin.sock"),
+    ],
+)
+def test_bad_endpoints_are_rejected(endpoint: str | EndpointConfiguration) -> None:
     """The endpoint must be host:port."""
     with pytest.raises(ValueError, match="must be host:port"):
         RemoteRecorder(endpoint)
@@ -366,8 +391,6 @@ def test_spans_still_queued_at_exit_are_posted(collector: Callable[..., Any]) ->
 def test_connection_is_kept_alive_and_replaced_when_the_collector_drops_it() -> None:
     """A worker reuses its connection, and when the collector closed it while idle (without
     saying so), the POST goes out again on a fresh connection: no batch is lost."""
-    import socket
-
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)

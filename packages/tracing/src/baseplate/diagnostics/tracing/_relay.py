@@ -9,11 +9,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-import requests
-
 from baseplate.message_queue import MessageQueue, TimedOutError
 
 from ._batch import BatchFull, SpanBatch
+from ._collector import CollectorClient, Outcome
 
 logger = logging.getLogger("baseplate.diagnostics.tracing.publisher")
 
@@ -42,12 +41,14 @@ class MetricsClient(Protocol):
 class ZipkinPublisher:
     """Posts batches of spans to a Zipkin-compatible collector, retrying until it succeeds.
 
-    Each batch is POSTed to ``<api_url>/spans``. Transient failures -- I/O errors, timeouts,
-    5xx, 408 and 429 answers -- are retried with exponential backoff (``backoff_initial``
-    doubling up to ``backoff_max`` seconds) for as long as it takes: a collector outage
-    delays spans but does not lose them. After ``retry_limit`` failed attempts at one batch
-    the publisher logs an error (and keeps trying). Any other answer (a 4xx) means the batch
-    itself is refused and can never succeed: the response is logged and the batch dropped.
+    Each batch is POSTed to ``<api_url>/spans`` over one keep-alive connection. Transient
+    failures -- I/O errors, timeouts, 5xx, 408 and 429 answers -- are retried with
+    exponential backoff (``backoff_initial`` doubling up to ``backoff_max`` seconds) for as
+    long as it takes: a collector outage delays spans but does not lose them. After
+    ``retry_limit`` failed attempts at one batch the publisher logs an error (and keeps
+    trying). Any other answer (another 4xx, or a redirect, which is not followed) means the
+    batch itself is refused and can never succeed: the response is logged and the batch
+    dropped.
 
     Retrying stops early only when ``stop_event`` is set (the sidecar is shutting down).
 
@@ -56,7 +57,8 @@ class ZipkinPublisher:
     refused batches).
 
     Args:
-        api_url: The collector's API root, e.g. ``http://zipkin:9411/api/v1``.
+        api_url: The collector's API root, e.g. ``http://zipkin:9411/api/v1``; credentials
+            in it (``https://user:password@zipkin/api/v1``) are sent as basic authentication.
         post_timeout: The timeout of each POST, in seconds.
         retry_limit: How many failed attempts at one batch before an error is logged.
         metrics: A metrics client, or ``None``.
@@ -64,6 +66,9 @@ class ZipkinPublisher:
         backoff_initial: The first pause after a failure, in seconds.
         backoff_max: The longest pause, in seconds.
         user_agent: The ``User-Agent`` header.
+
+    Raises:
+        ValueError: if ``api_url`` is not an ``http://`` or ``https://`` URL with a host.
     """
 
     def __init__(
@@ -77,15 +82,14 @@ class ZipkinPublisher:
         backoff_max: float = BACKOFF_MAX,
         user_agent: str = "baseplate-trace-publisher",
     ) -> None:
-        self.url = api_url.rstrip("/") + "/spans"
+        self.client = CollectorClient(api_url.rstrip("/") + "/spans", post_timeout, user_agent)
+        self.url = self.client.url
         self.post_timeout = post_timeout
         self.retry_limit = retry_limit
         self.metrics = metrics
         self.stop_event = stop_event or threading.Event()
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
-        self.session = requests.Session()
-        self.session.headers.update({"Content-Type": "application/json", "User-Agent": user_agent})
 
     def increment(self, name: str, delta: int = 1) -> None:
         """Add ``delta`` to the counter ``name``, if metrics are configured."""
@@ -102,27 +106,27 @@ class ZipkinPublisher:
 
     def _attempt(self, body: bytes, span_count: int) -> bool | None:
         """Post once: True when delivered, False when refused for good, None to retry."""
-        try:
-            with self._timed():
-                response = self.session.post(self.url, data=body, timeout=self.post_timeout)
-        except requests.RequestException as exc:
+        with self._timed():
+            answer = self.client.post(body)
+        if answer.error is not None:
             self.increment("error.io")
-            logger.warning("Could not post %d span(s) to %s: %s", span_count, self.url, exc)
+            logger.warning(
+                "Could not post %d span(s) to %s: %s", span_count, self.url, answer.error
+            )
             return None
-        status = response.status_code
-        if 200 <= status < 300:
+        if answer.outcome is Outcome.SENT:
             self.increment("sent", span_count)
             return True
         self.increment("error.http")
-        if status >= 500 or status in (408, 429):
-            logger.warning("Collector %s answered %d; will retry", self.url, status)
+        if answer.outcome is Outcome.TRANSIENT:
+            logger.warning("Collector %s answered %d; will retry", self.url, answer.status)
             return None
         logger.error(
             "Collector %s refused a batch of %d span(s) with %d; dropping it. Response: %.1000s",
             self.url,
             span_count,
-            status,
-            response.text,
+            answer.status,
+            answer.text,
         )
         self.increment("dropped", span_count)
         return False

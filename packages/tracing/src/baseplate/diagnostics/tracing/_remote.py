@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import collections
-import http.client
 import logging
 import os
 import threading
@@ -14,6 +13,7 @@ import weakref
 from baseplate.config import EndpointConfiguration, InternetAddress
 
 from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
+from ._collector import Answer, CollectorClient, Outcome
 from ._recorders import DropCounter, Recorder
 from ._zipkin import ZipkinSpan
 
@@ -28,17 +28,16 @@ MAX_POST_BYTES = MAX_BATCH_SIZE_DEFAULT
 
 def _collector_address(endpoint: EndpointConfiguration | str) -> InternetAddress:
     if isinstance(endpoint, str):
-        host, sep, port = endpoint.rpartition(":")
-        if not sep or not host or not port.isdigit():
+        host, sep, port_text = endpoint.rpartition(":")
+        if not sep or not host or not port_text.isdigit():
             raise ValueError(f"the trace collector endpoint must be host:port, got {endpoint!r}")
-        address = InternetAddress(host.strip("[]"), int(port))
-    elif isinstance(endpoint.address, InternetAddress):
-        address = endpoint.address
-    else:
+        return InternetAddress(host.strip("[]"), int(port_text))
+    if isinstance(endpoint.address, str):
         raise ValueError(
             f"the trace collector endpoint must be host:port, not a UNIX socket: {endpoint!r}"
         )
-    return address
+    host, port = endpoint.address  # an InternetAddress, or any (host, port) pair
+    return InternetAddress(host, port)
 
 
 def _url(address: InternetAddress) -> str:
@@ -47,55 +46,7 @@ def _url(address: InternetAddress) -> str:
 
 
 _SPANS_PATH = "/api/v1/spans"
-_HEADERS = {"Content-Type": "application/json", "User-Agent": "baseplate-tracing"}
-
-
-class _CollectorConnection:
-    """One worker's keep-alive HTTP connection to the collector, reopened after an error.
-
-    The standard library's client, not requests: requests spends about a millisecond of CPU
-    per POST on work this fixed, known endpoint does not need, and that CPU is taken from the
-    requests the process is serving.
-    """
-
-    def __init__(self, address: InternetAddress, timeout: float) -> None:
-        self._address = address
-        self._timeout = timeout
-        self._connection: http.client.HTTPConnection | None = None
-
-    def post(self, body: bytes) -> tuple[int, bytes]:
-        """POST ``body``; return the status and the response body. Raises on I/O errors.
-
-        A kept-alive connection the collector closed while it was idle is replaced and the
-        POST tried once more on the new one.
-        """
-        if self._connection is not None:
-            try:
-                return self._post(self._connection, body)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                pass  # closed while idle: open a fresh connection below
-        connection = http.client.HTTPConnection(
-            self._address.host, self._address.port, timeout=self._timeout
-        )
-        self._connection = connection
-        return self._post(connection, body)
-
-    def _post(self, connection: http.client.HTTPConnection, body: bytes) -> tuple[int, bytes]:
-        try:
-            connection.request("POST", _SPANS_PATH, body, _HEADERS)
-            response = connection.getresponse()
-            data = response.read()
-        except BaseException:
-            self.close()
-            raise
-        if response.will_close:
-            self.close()
-        return response.status, data
-
-    def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.close()
+_USER_AGENT = "baseplate-tracing"
 
 
 def _positive(name: str, value: object, allow_float: bool = False) -> None:
@@ -119,10 +70,12 @@ class RemoteRecorder(Recorder):
 
     * when the queue is full (the collector is slow, down or unreachable), new spans are
       dropped, counted in :attr:`dropped`, and a warning is logged at most every 10 seconds;
-    * each POST has a short timeout, and any error is logged and the batch counted in
-      :attr:`failed` -- there is no retry here (the sidecar publisher is the durable path);
-      after a failure the worker pauses for ``batch_interval`` so that a dead collector
-      does not cost the application CPU time.
+    * each POST has a short timeout and is made once (a kept-alive connection that the
+      collector closed while idle is replaced and the POST made again); unless the answer is
+      a 2xx, the outcome is logged and the spans counted in :attr:`failed` -- there is no
+      retry here, whatever the outcome (the sidecar publisher is the durable path); after a
+      failure the worker pauses for ``batch_interval`` so that a dead collector does not
+      cost the application CPU time.
 
     Workers start on the first span, not when the recorder is made, and a process forked
     from one that has them (e.g. an einhorn or gunicorn worker) starts its own on its first
@@ -130,7 +83,8 @@ class RemoteRecorder(Recorder):
 
     Args:
         endpoint: The collector's ``host:port``, as a string or an
-            :class:`~baseplate.config.EndpointConfiguration`.
+            :class:`~baseplate.config.EndpointConfiguration` (whose address may be an
+            :class:`~baseplate.config.InternetAddress` or any ``(host, port)`` pair).
         num_workers: How many worker threads post concurrently.
         max_queue_size: How many spans may wait for a worker before new ones are dropped.
         batch_interval: The longest a worker waits for a batch to fill, in seconds.
@@ -155,8 +109,7 @@ class RemoteRecorder(Recorder):
         num_conns: int = 100,
         post_timeout: float = 1.0,
     ) -> None:
-        self._address = _collector_address(endpoint)
-        self.url = _url(self._address)
+        self.url = _url(_collector_address(endpoint))
         _positive("num_workers", num_workers)
         _positive("max_queue_size", max_queue_size)
         _positive("batch_interval", batch_interval, allow_float=True)
@@ -283,20 +236,20 @@ class RemoteRecorder(Recorder):
                 return batch
 
     def _work(self) -> None:
-        connection = _CollectorConnection(self._address, self.post_timeout)
+        client = CollectorClient(self.url, self.post_timeout, _USER_AGENT)
         try:
-            self._work_with(connection)
+            self._work_with(client)
         finally:
-            connection.close()
+            client.close()
 
-    def _work_with(self, connection: _CollectorConnection) -> None:
+    def _work_with(self, client: CollectorClient) -> None:
         while True:
             batch = self._take_batch()
             if batch is None:
                 return
             delivered = True
             try:
-                delivered = self._post(connection, batch)
+                delivered = self._post(client, batch)
             finally:
                 with self._lock:
                     self._in_flight -= 1
@@ -308,7 +261,7 @@ class RemoteRecorder(Recorder):
                 # fills and new spans are dropped cheaply.
                 self._stopping.wait(self.batch_interval)
 
-    def _post(self, connection: _CollectorConnection, batch: list[ZipkinSpan]) -> bool:
+    def _post(self, client: CollectorClient, batch: list[ZipkinSpan]) -> bool:
         """POST ``batch`` in bodies of at most :data:`MAX_POST_BYTES`; whether all arrived.
 
         After a failed POST the rest of the batch is not tried (the collector is failing):
@@ -326,32 +279,35 @@ class RemoteRecorder(Recorder):
             try:
                 body.add(item)
             except BatchFull:
-                if not self._post_body(connection, body, unsent):
+                if not self._post_body(client, body, unsent):
                     return False
                 unsent -= len(body)
                 body.reset()
                 body.add(item)
-        return not len(body) or self._post_body(connection, body, unsent)
+        return not len(body) or self._post_body(client, body, unsent)
 
-    def _post_body(self, connection: _CollectorConnection, body: SpanBatch, unsent: int) -> bool:
-        """POST ``body``; on failure count ``unsent`` spans (its own and the rest) as lost."""
+    def _post_body(self, client: CollectorClient, body: SpanBatch, unsent: int) -> bool:
+        """POST ``body`` once; unless it is sent, count ``unsent`` spans (its own and the
+        rest) as lost, whatever the outcome."""
         try:
-            status, answer = connection.post(body.serialize())
-        except Exception as exc:
-            self._failures.drop(
-                "Could not send %d span(s) to %s: %r", unsent, self.url, exc, count=unsent
-            )
-            return False
-        if 200 <= status < 300:
+            answer = client.post(body.serialize())
+        except Exception as exc:  # not an I/O error (those are answers), but the worker lives on
+            answer = Answer(Outcome.TRANSIENT, 0, b"", exc)
+        if answer.outcome is Outcome.SENT:
             with self._lock:
                 self._sent += len(body)
             return True
+        if answer.error is not None:
+            self._failures.drop(
+                "Could not send %d span(s) to %s: %r", unsent, self.url, answer.error, count=unsent
+            )
+            return False
         self._failures.drop(
             "Trace collector %s answered %d to %d span(s): %.200s",
             self.url,
-            status,
+            answer.status,
             unsent,
-            answer.decode("utf-8", "replace"),
+            answer.text,
             count=unsent,
         )
         return False
