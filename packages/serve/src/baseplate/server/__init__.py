@@ -28,13 +28,10 @@ from __future__ import annotations
 
 import types
 
-from baseplate.server._config import (
-    DEFAULT_LOG_FORMAT,
-    ServiceConfig,
-    configure_logging,
-    read_config,
-)
+from baseplate.server._config_file import ServiceConfig, read_config
 from baseplate.server._errors import ConfigFileError, EinhornError, FactoryError, ServeError
+from baseplate.server._logging import DEFAULT_LOG_FORMAT, configure_logging
+from baseplate.server._server_section import MonitoringConfig, ServerSection, parse_server_section
 from baseplate.server._state import Probe, ServerState, reset_state, set_state, state
 
 __all__ = [
@@ -42,11 +39,14 @@ __all__ = [
     "ConfigFileError",
     "EinhornError",
     "FactoryError",
+    "MonitoringConfig",
     "Probe",
     "ServeError",
+    "ServerSection",
     "ServerState",
     "ServiceConfig",
     "configure_logging",
+    "parse_server_section",
     "read_config",
     "reset_state",
     "set_state",

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-import datetime
 import gc
 import io
 import logging
 import os
 import signal
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import gevent
 import gevent.event
 import gevent.util
 
-from baseplate import config
 from baseplate.config import EndpointConfiguration
 from baseplate.server import einhorn, reloader, runtime_monitor
-from baseplate.server._config import ServiceConfig
+from baseplate.server._config_file import ServiceConfig
 from baseplate.server._errors import ConfigFileError
 from baseplate.server._listener import make_listener
 from baseplate.server._loader import load_callable
+from baseplate.server._server_section import ServerSection, parse_server_section
 from baseplate.server._state import ServerState, set_state
 
 logger = logging.getLogger("baseplate.server")
@@ -29,28 +28,6 @@ logger = logging.getLogger("baseplate.server")
 #: Signals that start a graceful shutdown: SIGTERM (Kubernetes, systemd), SIGUSR2 (Einhorn's
 #: graceful-stop signal) and SIGINT (Ctrl-C). A second one cuts the shutdown short.
 SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGUSR2, signal.SIGINT)
-
-
-class LifecycleConfig(NamedTuple):
-    """Server-section keys that ``baseplate-serve`` itself handles, whatever the server."""
-
-    drain_time: float
-    """Seconds between the shutdown signal and closing the listener, during which readiness
-    checks fail (``drain_time``, a span of time; default 0)."""
-
-
-def parse_lifecycle(server_config: Mapping[str, str]) -> LifecycleConfig:
-    """Parse ``drain_time`` and check the ``monitoring.*`` keys.
-
-    Raises:
-        baseplate.config.ConfigurationError: naming the key with a bad value.
-    """
-    parsed = config.parse_config(
-        server_config,
-        {"drain_time": config.Optional(config.Timespan, default=datetime.timedelta(0))},
-    )
-    config.parse_config(server_config, runtime_monitor.MONITORING_SPEC)
-    return LifecycleConfig(drain_time=parsed.drain_time.total_seconds())
 
 
 def make_app(service_config: ServiceConfig) -> Any:
@@ -67,8 +44,12 @@ def make_app(service_config: ServiceConfig) -> Any:
     return factory(dict(service_config.app))
 
 
-def make_server(service_config: ServiceConfig, listener: Any, app: Any) -> Any:
+def make_server(
+    service_config: ServiceConfig, section: ServerSection, listener: Any, app: Any
+) -> Any:
     """Call the ``[server:NAME]`` section's factory as ``make_server(section, listener, app)``.
+
+    ``section`` is that section parsed; the factory gets the section's raw keys.
 
     Raises:
         ConfigFileError: there is no server section.
@@ -78,7 +59,7 @@ def make_server(service_config: ServiceConfig, listener: Any, app: Any) -> Any:
     if server_config is None:
         raise ConfigFileError(service_config.path, "no server section was read", "server")
     factory = load_callable(
-        server_config.get("factory", ""),
+        section.factory,
         key=f"[server:{service_config.server_name}] factory",
         default_attribute="make_server",
     )
@@ -92,21 +73,24 @@ def run_server(
 ) -> None:
     """Build the listener, app and server from configuration and serve until signalled.
 
-    Under Einhorn the master's socket is used and the master is sent its ACK once the app
-    and server are built.
+    The server section is parsed and checked first, before the listener and the app are
+    made. Under Einhorn the master's socket is used and the master is sent its ACK once the
+    app and server are built.
+
+    Raises:
+        baseplate.config.ConfigurationError: a key of the server section has a bad value.
     """
-    server_config = service_config.server or {}
-    lifecycle = parse_lifecycle(server_config)
+    section = parse_server_section(service_config.server or {})
     listener = make_listener(bind, environ)
     app = make_app(service_config)
-    server = make_server(service_config, listener, app)
+    server = make_server(service_config, section, listener, app)
     if einhorn.is_worker(environ):
         einhorn.ack_startup(environ)
         logger.info("Told the Einhorn master this worker is ready")
     reloader.report_loaded_files([service_config.path])
-    monitor = runtime_monitor.start(server_config, app, server)
+    monitor = runtime_monitor.start(section.monitoring, app, server)
     try:
-        serve_until_signalled(server, drain_time=lifecycle.drain_time)
+        serve_until_signalled(server, drain_time=section.drain_time)
     finally:
         if monitor is not None:
             monitor.stop()

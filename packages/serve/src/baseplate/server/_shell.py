@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from baseplate.core import Baseplate, RequestContext
-from baseplate.server._config import ServiceConfig
+from baseplate.server._config_file import ServiceConfig
 from baseplate.server._loader import load_callable
 from baseplate.server._serve import make_app
 

@@ -143,7 +143,8 @@ def _patch_and_serve(args: argparse.Namespace) -> None:
 
     monkey.patch_all()
 
-    from baseplate.server._config import configure_logging, read_config
+    from baseplate.server._config_file import read_config
+    from baseplate.server._logging import configure_logging
     from baseplate.server._serve import run_server
 
     _use_working_directory()
@@ -159,8 +160,9 @@ def _patch_and_serve(args: argparse.Namespace) -> None:
 
 def script(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``baseplate-script``: call ``module:function`` with the app section."""
-    from baseplate.server._config import configure_logging, read_config
+    from baseplate.server._config_file import read_config
     from baseplate.server._loader import load_callable
+    from baseplate.server._logging import configure_logging
 
     args = make_script_parser().parse_args(argv)
     _use_working_directory()
@@ -175,7 +177,8 @@ def script(argv: Sequence[str] | None = None) -> None:
 
 def tshell(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``baseplate-tshell``: an interactive shell with ``app`` and ``context``."""
-    from baseplate.server._config import configure_logging, read_config
+    from baseplate.server._config_file import read_config
+    from baseplate.server._logging import configure_logging
     from baseplate.server._shell import run_shell
 
     args = make_tshell_parser().parse_args(argv)

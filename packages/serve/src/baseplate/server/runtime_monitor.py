@@ -5,7 +5,8 @@ Thrift and Pyramid integrations set ``app.baseplate``), ``baseplate-serve`` send
 process metrics every 10 seconds, aligned to the wall clock. Every name is prefixed with
 ``runtime.<hostname>.PID<pid>`` under the client's namespace (dots in the host name become
 underscores, so the host stays one path segment). The ``[server:NAME]`` section chooses the
-reporters:
+reporters (parsed with the rest of the section by :func:`~baseplate.server.parse_server_section`
+at startup, so a bad value stops ``baseplate-serve`` even before metrics are configured):
 
 ``monitoring.concurrency`` (default ``true``)
     ``active_requests``: a gauge of the requests in flight.
@@ -38,7 +39,7 @@ from typing import Any, Protocol
 
 import gevent
 
-from baseplate import config
+from baseplate.server._server_section import MonitoringConfig
 
 __all__ = [
     "BlockedHubReporter",
@@ -207,37 +208,26 @@ class BlockedHubReporter:
             gevent.events.subscribers.remove(self._on_event)
 
 
-MONITORING_SPEC: dict[str, Any] = {
-    "monitoring": {
-        "blocked_hub": config.Optional(config.Timespan, default=None),
-        "concurrency": config.Optional(config.Boolean, default=True),
-        "gc": {
-            "stats": config.Optional(config.Boolean, default=True),
-            "timing": config.Optional(config.Boolean, default=False),
-        },
-    }
-}
-
-
-def make_reporters(server_config: Mapping[str, str], server: Any) -> list[Reporter]:
-    """Make the reporters that the ``monitoring.*`` keys of ``server_config`` turn on.
+def make_reporters(monitoring: MonitoringConfig, server: Any) -> list[Reporter]:
+    """Make the reporters that the ``monitoring.*`` keys turn on.
 
     ``active_requests`` is read from ``server.active_requests`` when the server has it (the
     built-in servers do), and from the size of its connection pool otherwise.
 
-    Raises:
-        baseplate.config.ConfigurationError: a ``monitoring.*`` key has a bad value.
+    Args:
+        monitoring: The server section's ``monitoring.*`` keys, as
+            :func:`~baseplate.server.parse_server_section` parsed them.
+        server: The server being monitored.
     """
-    monitoring = config.parse_config(server_config, MONITORING_SPEC).monitoring
     reporters: list[Reporter] = []
     if monitoring.concurrency:
         reporters.append(ConcurrencyReporter(_active_requests_source(server)))
-    if monitoring.gc.stats:
+    if monitoring.gc_stats:
         reporters.append(GCStatsReporter())
-    if monitoring.gc.timing:
+    if monitoring.gc_timing:
         reporters.append(GCTimingReporter())
     if monitoring.blocked_hub is not None:
-        reporters.append(BlockedHubReporter(monitoring.blocked_hub.total_seconds()))
+        reporters.append(BlockedHubReporter(monitoring.blocked_hub))
     return reporters
 
 
@@ -314,27 +304,27 @@ class RuntimeMonitor:
                 close()
 
 
-def start(server_config: Mapping[str, str], app: Any, server: Any) -> RuntimeMonitor | None:
+def start(monitoring: MonitoringConfig, app: Any, server: Any) -> RuntimeMonitor | None:
     """Start process-level metrics for a served application, if it has a metrics client.
 
     The client is ``app.baseplate.metrics_client`` (set by
     :meth:`Baseplate.configure_metrics <baseplate.core.Baseplate.configure_metrics>`).
 
+    Args:
+        monitoring: The server section's ``monitoring.*`` keys (see :func:`make_reporters`).
+        app: The application, as its factory returned it.
+        server: The server serving it.
+
     Returns:
         The running monitor, or ``None`` when there is no metrics client or no reporter is
         turned on.
-
-    Raises:
-        baseplate.config.ConfigurationError: a ``monitoring.*`` key has a bad value.
     """
     baseplate = getattr(app, "baseplate", None)
     client = getattr(baseplate, "metrics_client", None)
     if client is None:
-        # Still validate the keys, so a typo is found even before metrics are configured.
-        config.parse_config(server_config, MONITORING_SPEC)
         logger.debug("No metrics client on the application: no process-level metrics")
         return None
-    reporters = make_reporters(server_config, server)
+    reporters = make_reporters(monitoring, server)
     if not reporters:
         return None
     monitor = RuntimeMonitor(client, reporters)

@@ -41,7 +41,7 @@ from baseplate.server._connections import (
     set_no_delay,
     yield_to_other_connections,
 )
-from baseplate.server._server_config import parse_common
+from baseplate.server._server_section import parse_server_section
 
 __all__ = ["BaseplateThriftServer", "make_server"]
 
@@ -197,10 +197,10 @@ def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> Ba
 
     .. versionadded:: 0.1.0
     """
-    common = parse_common(server_config)
+    section = parse_server_section(server_config)
     return BaseplateThriftServer(
         listener,
         app,
-        max_concurrency=common.max_concurrency,
-        stop_timeout=common.stop_timeout,
+        max_concurrency=section.max_concurrency,
+        stop_timeout=section.stop_timeout,
     )

@@ -44,7 +44,7 @@ from baseplate.server._connections import (
 )
 from baseplate.server._errors import FactoryError
 from baseplate.server._loader import load_object
-from baseplate.server._server_config import parse_common
+from baseplate.server._server_section import parse_server_section
 
 __all__ = ["BaseplateWSGIServer", "make_server"]
 
@@ -155,16 +155,15 @@ def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> Ba
 
     .. versionadded:: 0.1.0
     """
-    common = parse_common(server_config)
-    parsed = config.parse_config(server_config, {"handler": config.Optional(config.String)})
+    section = parse_server_section(server_config)
     handler_class: type[WSGIHandler] = WSGIHandler
-    if parsed.handler:
-        handler_class = _load_handler_class(parsed.handler)
+    if section.handler:
+        handler_class = _load_handler_class(section.handler)
     return BaseplateWSGIServer(
         listener,
         app,
-        max_concurrency=common.max_concurrency,
-        stop_timeout=common.stop_timeout,
+        max_concurrency=section.max_concurrency,
+        stop_timeout=section.stop_timeout,
         handler_class=handler_class,
     )
 

@@ -1,4 +1,4 @@
-"""Tests for reading the INI file and setting up logging (baseplate.server._config)."""
+"""Tests for setting up logging (baseplate.server._logging)."""
 
 from __future__ import annotations
 
@@ -6,94 +6,13 @@ import logging
 import textwrap
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from baseplate.server import (
-    DEFAULT_LOG_FORMAT,
-    ConfigFileError,
-    ServiceConfig,
-    configure_logging,
-    read_config,
-)
+from baseplate.server import DEFAULT_LOG_FORMAT, ServiceConfig, configure_logging, read_config
 
-
-def write(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "service.ini"
-    path.write_text(textwrap.dedent(text))
-    return str(path)
-
-
-EXAMPLE = """
-    [app:main]
-    factory = my_app.processor:make_processor
-    foo = 3
-    noodles.blah = one, two, three
-    rate = 50%
-
-    [app:other]
-    factory = my_app:other
-
-    [server:main]
-    factory = baseplate.server.thrift
-    stop_timeout = 30
-
-    [tshell]
-    setup = my_service:tshell_setup
-    """
-
-
-def test_reads_the_app_and_server_sections(tmp_path):
-    """The app section, verbatim (keys lower-cased, % literal), and the server section."""
-    path = write(tmp_path, EXAMPLE)
-    config = read_config(path, server_name="main")
-    assert {
-        "factory": "my_app.processor:make_processor",
-        "foo": "3",
-        "noodles.blah": "one, two, three",
-        "rate": "50%",
-    } == config.app
-    assert {"factory": "baseplate.server.thrift", "stop_timeout": "30"} == config.server
-    assert {"setup": "my_service:tshell_setup"} == config.tshell
-    assert ("main", "main") == (config.app_name, config.server_name)
-    assert not config.has_logging_config
-
-
-def test_names_select_sections(tmp_path):
-    """--app-name picks [app:NAME]; without a server name no server section is read."""
-    config = read_config(write(tmp_path, EXAMPLE), app_name="other")
-    assert {"factory": "my_app:other"} == config.app
-    assert config.server is None
-
-
-def test_missing_section_lists_the_sections_found(tmp_path):
-    """A missing section is a ConfigFileError naming it and the sections that exist."""
-    path = write(tmp_path, EXAMPLE)
-    with pytest.raises(
-        ConfigFileError,
-        match=r"no \[server:web\] section \(sections found: "
-        r"\[app:main\], \[app:other\], \[server:main\], \[tshell\]\)",
-    ) as info:
-        read_config(path, server_name="web")
-    assert "server:web" == info.value.section
-    assert path == info.value.path
-
-
-def test_missing_file(tmp_path):
-    """A file that cannot be read is a ConfigFileError with the reason."""
-    path = str(tmp_path / "absent.ini")
-    with pytest.raises(
-        ConfigFileError,
-        match=r"absent\.ini: cannot read the configuration file: No such file or directory",
-    ):
-        read_config(path)
-
-
-def test_invalid_ini(tmp_path):
-    """A file that is not INI is a ConfigFileError."""
-    with pytest.raises(ConfigFileError, match="not a valid INI file"):
-        read_config(write(tmp_path, "key = value without a section\n"))
+#: A configuration file without a [loggers] section.
+WITHOUT_LOGGERS = ServiceConfig("x.ini", "main", None, {}, None, None, False)
 
 
 @pytest.fixture
@@ -116,8 +35,7 @@ def restore_logging() -> Iterator[None]:
 def test_default_logging_format_carries_process_and_thread(restore_logging, capsys):
     """Without [loggers], records go to stdout as pid:thread:logger:LEVEL:message at INFO."""
     assert "%(process)s:%(threadName)s:%(name)s:%(levelname)s:%(message)s" == DEFAULT_LOG_FORMAT
-    config = ServiceConfig("x.ini", "main", None, {}, None, None, False)
-    configure_logging(config)
+    configure_logging(WITHOUT_LOGGERS)
     logger = logging.getLogger("some.module")
     logger.debug("hidden")
     logger.info("shown %d", 1)
@@ -130,7 +48,7 @@ def test_default_logging_format_carries_process_and_thread(restore_logging, caps
 
 def test_debug_lowers_the_level(restore_logging, capsys):
     """--debug logs DEBUG records too."""
-    configure_logging(ServiceConfig("x.ini", "main", None, {}, None, None, False), debug=True)
+    configure_logging(WITHOUT_LOGGERS, debug=True)
     logging.getLogger("some.module").debug("now shown")
     assert capsys.readouterr().out.endswith(":some.module:DEBUG:now shown\n")
 
@@ -142,7 +60,7 @@ def warn_from(module: str, message: str) -> None:
 def test_pyramids_pkg_resources_warning_is_hidden_unless_debugging(restore_logging, capsys):
     """Pyramid's import of pkg_resources is not the service's to fix; other warnings show."""
     message = "pkg_resources is deprecated as an API. See https://setuptools.pypa.io/."
-    configure_logging(ServiceConfig("x.ini", "main", None, {}, None, None, False))
+    configure_logging(WITHOUT_LOGGERS)
     warn_from("pyramid.asset", message)
     warn_from("my_service.views", message)
     warn_from("pyramid.config", "something else")
@@ -153,7 +71,7 @@ def test_pyramids_pkg_resources_warning_is_hidden_unless_debugging(restore_loggi
 
 
 def test_debug_shows_pyramids_pkg_resources_warning(restore_logging, capsys):
-    configure_logging(ServiceConfig("x.ini", "main", None, {}, None, None, False), debug=True)
+    configure_logging(WITHOUT_LOGGERS, debug=True)
     warn_from("pyramid.asset", "pkg_resources is deprecated as an API.")
     assert "pyramid.asset.py:2: UserWarning: pkg_resources" in capsys.readouterr().out
 
@@ -161,9 +79,10 @@ def test_debug_shows_pyramids_pkg_resources_warning(restore_logging, capsys):
 def test_loggers_section_uses_file_config(restore_logging, tmp_path):
     """With a [loggers] section the file configures logging through fileConfig."""
     log_file = tmp_path / "out.log"
-    path = write(
-        tmp_path,
-        f"""
+    path = tmp_path / "service.ini"
+    path.write_text(
+        textwrap.dedent(
+            f"""
         [app:main]
         factory = x:y
 
@@ -187,9 +106,10 @@ def test_loggers_section_uses_file_config(restore_logging, tmp_path):
 
         [formatter_plain]
         format = custom %(levelname)s %(message)s
-        """,
+        """
+        )
     )
-    config = read_config(path)
+    config = read_config(str(path))
     assert config.has_logging_config
     configure_logging(config)
     logging.getLogger("x").info("dropped")

@@ -1,0 +1,135 @@
+"""Parsing a ``[server:NAME]`` section: every key Baseplate reads there, in one place."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from baseplate import config
+
+
+def _positive_integer(text: str) -> int:
+    value = config.Integer(text)
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> datetime.timedelta:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= seconds < 10**9:
+        raise ValueError(f"expected a non-negative number of seconds, got {text!r}")
+    return datetime.timedelta(seconds=seconds)
+
+
+_TimespanOrSeconds = config.Fallback(config.Timespan, _seconds)
+
+_NO_TIME = datetime.timedelta(0)
+
+# In the order the keys are checked, so the first bad one is the one reported.
+_SPEC: dict[str, Any] = {
+    "factory": config.Optional(config.String, default=""),
+    "drain_time": config.Optional(config.Timespan, default=_NO_TIME),
+    "monitoring": {
+        "blocked_hub": config.Optional(config.Timespan, default=None),
+        "concurrency": config.Optional(config.Boolean, default=True),
+        "gc": {
+            "stats": config.Optional(config.Boolean, default=True),
+            "timing": config.Optional(config.Boolean, default=False),
+        },
+    },
+    "max_concurrency": config.Optional(_positive_integer, default=None),
+    "stop_timeout": config.Optional(_TimespanOrSeconds, default=_NO_TIME),
+    "handler": config.Optional(config.String, default=None),
+}
+
+
+class MonitoringConfig(NamedTuple):
+    """The ``monitoring.*`` keys: which process-level metrics to send.
+
+    See :mod:`baseplate.server.runtime_monitor` for the metrics each one turns on.
+
+    .. versionadded:: 0.1.0
+    """
+
+    concurrency: bool
+    """``monitoring.concurrency``: gauge the requests in flight (default ``True``)."""
+
+    gc_stats: bool
+    """``monitoring.gc.stats``: gauge the garbage collector's counts (default ``True``)."""
+
+    gc_timing: bool
+    """``monitoring.gc.timing``: time each garbage collection (default ``False``)."""
+
+    blocked_hub: float | None
+    """``monitoring.blocked_hub``: report the event loop blocked for longer than this many
+    seconds; ``None`` (the default) to not watch it."""
+
+
+class ServerSection(NamedTuple):
+    """A parsed ``[server:NAME]`` section, as returned by :func:`parse_server_section`.
+
+    .. versionadded:: 0.1.0
+    """
+
+    factory: str
+    """``factory``: the ``module[:callable]`` that makes the server; ``""`` when missing."""
+
+    drain_time: float
+    """``drain_time``: seconds between the shutdown signal and closing the listener, during
+    which readiness checks fail (a span of time; default 0)."""
+
+    monitoring: MonitoringConfig
+    """The ``monitoring.*`` keys."""
+
+    max_concurrency: int | None
+    """``max_concurrency``: the most connections a built-in server handles at once; ``None``
+    (the default) for no limit."""
+
+    stop_timeout: float
+    """``stop_timeout``: seconds that in-flight requests get to finish when a built-in server
+    stops (a span of time or a number of seconds; default 0)."""
+
+    handler: str | None
+    """``handler``: the dotted name of the WSGI server's handler class, if one is given."""
+
+
+def parse_server_section(section: Mapping[str, str]) -> ServerSection:
+    """Parse and check the keys of a ``[server:NAME]`` section that Baseplate reads.
+
+    ``baseplate-serve`` calls this once at startup, before the application is built, and
+    the built-in servers' ``make_server`` call it on the section they are given. Keys it
+    does not know are left for the server factory and not checked.
+
+    Args:
+        section: The section's keys and values, e.g. :attr:`ServiceConfig.server`.
+
+    Returns:
+        Every key's value, with its default where the key is missing.
+
+    Raises:
+        baseplate.config.ConfigurationError: A key has a bad value; the error names it
+            (e.g. ``stop_timeout: expected a span of time ...``).
+
+    .. versionadded:: 0.1.0
+    """
+    parsed = config.parse_config(section, _SPEC)
+    monitoring = parsed.monitoring
+    blocked_hub: datetime.timedelta | None = monitoring.blocked_hub
+    return ServerSection(
+        factory=parsed.factory,
+        drain_time=parsed.drain_time.total_seconds(),
+        monitoring=MonitoringConfig(
+            concurrency=monitoring.concurrency,
+            gc_stats=monitoring.gc.stats,
+            gc_timing=monitoring.gc.timing,
+            blocked_hub=blocked_hub.total_seconds() if blocked_hub is not None else None,
+        ),
+        max_concurrency=parsed.max_concurrency,
+        stop_timeout=parsed.stop_timeout.total_seconds(),
+        handler=parsed.handler,
+    )
