@@ -12,7 +12,8 @@ from contextlib import contextmanager
 import pytest
 from thrift.Thrift import TApplicationException, TMessageType
 
-from baseplate.server import healthcheck
+from baseplate.config import EndpointConfiguration
+from baseplate.server import Probe, healthcheck
 from baseplate.server import thrift as thrift_server
 from baseplate.thrift import BaseplateService, BaseplateServiceV2
 
@@ -85,6 +86,14 @@ def test_wsgi_over_a_unix_socket(capsys, tmp_path):
     path = str(tmp_path / "health.sock")
     with http_server(200, b"{}", unix_path=path) as (handler, endpoint):
         assert (0, "OK!\n", "") == run(capsys, "wsgi", endpoint)
+    assert ["/health?type=1"] == handler.paths
+
+
+def test_wsgi_endpoint_address_may_be_a_plain_pair():
+    """check_wsgi_service takes an endpoint whose address is a (host, port) tuple."""
+    with http_server(200, b"{}") as (handler, endpoint):
+        port = int(endpoint.rpartition(":")[2])
+        healthcheck.check_wsgi_service(EndpointConfiguration(socket.AF_INET, ("127.0.0.1", port)))
     assert ["/health?type=1"] == handler.paths
 
 
@@ -183,6 +192,21 @@ def test_thrift_over_a_unix_socket(capsys, thread_server, tmp_path):
         listener.close()
     assert (0, "OK!\n", "") == result
     assert [1] == handler.probes
+
+
+def test_thrift_endpoint_address_may_be_a_plain_pair(thread_server):
+    """check_thrift_service takes an endpoint whose address is a (host, port) tuple."""
+    handler = V2Handler(True)
+    processor = BaseplateServiceV2.Processor(handler)
+    with thread_server(lambda listener: thrift_server.make_server({}, listener, processor)) as (
+        _,
+        port,
+        stop,
+    ):
+        endpoint = EndpointConfiguration(socket.AF_INET, ("127.0.0.1", port))
+        healthcheck.check_thrift_service(endpoint, Probe.STARTUP)
+        stop()
+    assert [3] == handler.probes
 
 
 class V1OnlyProcessor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from baseplate.config import Endpoint
+from baseplate.config import Endpoint, EndpointConfiguration
 from baseplate.server._listener import make_listener
 
 
@@ -16,6 +16,16 @@ def test_binds_and_listens_on_a_tcp_endpoint():
         assert listener.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
         assert not listener.get_inheritable()
         host, port = listener.getsockname()
+        with socket.create_connection((host, port), timeout=5):
+            pass
+
+
+def test_binds_an_endpoint_whose_address_is_a_plain_pair():
+    """An endpoint built by hand with a (host, port) tuple, as socket takes, is bound too."""
+    endpoint = EndpointConfiguration(socket.AF_INET, ("127.0.0.1", 0))
+    with make_listener(endpoint, environ={}) as listener:
+        host, port = listener.getsockname()
+        assert "127.0.0.1" == host
         with socket.create_connection((host, port), timeout=5):
             pass
 

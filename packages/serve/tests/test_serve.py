@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import textwrap
 import threading
 from pathlib import Path
@@ -89,6 +90,25 @@ METRICS_APP = textwrap.dedent(
 )
 
 
+RUN_SERVER_WITH_A_PAIR = textwrap.dedent(
+    """
+    import socket, sys
+
+    from gevent import monkey
+
+    monkey.patch_all()
+
+    from baseplate.config import EndpointConfiguration
+    from baseplate.server import configure_logging, read_config
+    from baseplate.server._serve import run_server
+
+    config = read_config(sys.argv[1], server_name="main")
+    configure_logging(config)
+    run_server(config, EndpointConfiguration(socket.AF_INET, ("127.0.0.1", int(sys.argv[2]))))
+    """
+)
+
+
 def tiny_service(directory: Path, **server_keys: str) -> Path:
     """Write tinyapp.py and service.ini into ``directory``; return the INI's path."""
     (directory / "tinyapp.py").write_text(TINY_APP)
@@ -115,6 +135,19 @@ def test_serves_the_app_with_the_app_section(serve, tmp_path):
     """The app factory gets the app section; the server answers on the bound port."""
     process, port = serve(tiny_service(tmp_path), cwd=tmp_path)
     assert (200, {"greeting": "hello", "path": "/hi"}) == get(port, "/hi")
+    process.signal(signal.SIGTERM)
+    assert 0 == process.wait()
+
+
+def test_run_server_binds_an_endpoint_whose_address_is_a_plain_pair(spawn, unused_port, tmp_path):
+    """run_server takes a bind endpoint whose address is a (host, port) tuple."""
+    port = unused_port()
+    process = spawn(
+        [sys.executable, "-c", RUN_SERVER_WITH_A_PAIR, str(tiny_service(tmp_path)), str(port)],
+        cwd=tmp_path,
+    )
+    process.wait_for(f"Listening on 127.0.0.1:{port}")
+    assert (200, {"greeting": "hello", "path": "/pair"}) == get(port, "/pair")
     process.signal(signal.SIGTERM)
     assert 0 == process.wait()
 

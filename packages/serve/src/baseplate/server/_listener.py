@@ -24,7 +24,8 @@ def make_listener(
     Under Einhorn, with at least one socket bound by the master, that socket is used and
     ``endpoint`` is ignored. Otherwise a new socket is bound to ``endpoint`` with
     ``SO_REUSEADDR`` (a stale UNIX socket file left by a previous run is removed first) and
-    listened on. The socket is not inherited by child processes.
+    listened on. The socket is not inherited by child processes. An endpoint's address may be
+    an :class:`~baseplate.config.InternetAddress` or any ``(host, port)`` pair.
 
     .. versionadded:: 0.1.0
     """
@@ -41,7 +42,8 @@ def make_listener(
             _remove_stale_socket_file(address)
             listener.bind(address)
         else:
-            listener.bind((address.host, address.port))
+            host, port = address
+            listener.bind((host, port))
         listener.listen(LISTEN_BACKLOG)
     except BaseException:
         listener.close()

@@ -66,6 +66,12 @@ def check_wsgi_service(
 ) -> None:
     """Check an HTTP service with ``GET /health?type=<probe number>``.
 
+    Args:
+        endpoint: The service's address: a UNIX socket path, or a host and port (an
+            :class:`~baseplate.config.InternetAddress` or any ``(host, port)`` pair).
+        probe: Which health question to ask.
+        timeout: Seconds to wait for the connection and the answer.
+
     Raises:
         HealthCheckError: the status is not 2xx or the body is not JSON.
         OSError: the service cannot be reached (``TimeoutError`` after ``timeout``).
@@ -77,7 +83,8 @@ def check_wsgi_service(
     if isinstance(address, str):
         connection = _UnixHTTPConnection(address, timeout)
     else:
-        connection = http.client.HTTPConnection(address.host, address.port, timeout=timeout)
+        host, port = address
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.request("GET", f"/health?type={int(probe)}")
         response = connection.getresponse()
@@ -105,6 +112,12 @@ def check_thrift_service(
     tried first; if the server answers that it does not know the method,
     ``BaseplateService.is_healthy()`` is called instead.
 
+    Args:
+        endpoint: The service's address: a UNIX socket path, or a host and port (an
+            :class:`~baseplate.config.InternetAddress` or any ``(host, port)`` pair).
+        probe: Which health question to ask.
+        timeout: Seconds to wait for the connection and the answer.
+
     Raises:
         HealthCheckError: the service says it is unhealthy.
         thrift.Thrift.TException: the call failed (e.g. a transport error or time-out).
@@ -130,7 +143,8 @@ def check_thrift_service(
     if isinstance(address, str):
         sock = TSocket(unix_socket=address)
     else:
-        sock = TSocket(address.host, address.port)
+        host, port = address
+        sock = TSocket(host, port)
     sock.setTimeout(timeout * 1000)
     protocol = THeaderProtocolFactory().getProtocol(sock)
     sock.open()
