@@ -1,13 +1,27 @@
-"""Tests for the parsers built from other parsers: OneOf, TupleOf, Optional, Fallback."""
+"""Tests for the parsers built from other parsers: OneOf, TupleOf, Optional, Fallback, Positive."""
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 
 import pytest
 
-from baseplate.config import Fallback, Integer, OneOf, Optional, String, Timespan, TupleOf
+from baseplate.config import (
+    ConfigurationError,
+    Fallback,
+    Float,
+    Integer,
+    OneOf,
+    Optional,
+    Positive,
+    String,
+    Timespan,
+    TimespanOrSeconds,
+    TupleOf,
+    parse_config,
+)
 
 CARDS = OneOf(clubs=1, spades=2, diamonds=3, hearts=4)
 
@@ -123,3 +137,56 @@ def test_fallback_does_not_hide_bugs() -> None:
 
     with pytest.raises(ZeroDivisionError):
         Fallback(broken, Integer)("3")
+
+
+@pytest.mark.parametrize(
+    ("parser", "text", "expected"),
+    [
+        (Positive(Integer), "1", 1),
+        (Positive(Float), "0.001", 0.001),
+        (Positive(Float), "inf", float("inf")),
+        (Positive(Timespan), "1 millisecond", datetime.timedelta(milliseconds=1)),
+        (Positive(TimespanOrSeconds), "0.5", datetime.timedelta(seconds=0.5)),
+    ],
+)
+def test_positive_passes_values_above_zero(
+    parser: Callable[[str], object], text: str, expected: object
+) -> None:
+    """A value greater than zero comes back unchanged, whatever its type."""
+    assert expected == parser(text)
+
+
+@pytest.mark.parametrize(
+    ("parser", "text", "message"),
+    [
+        (Positive(Integer), "0", "expected a number greater than zero, got '0'"),
+        (Positive(Integer), "-3", "expected a number greater than zero, got '-3'"),
+        (Positive(Float), "-0.0", "expected a number greater than zero, got '-0.0'"),
+        (Positive(Float), "nan", "expected a number greater than zero, got 'nan'"),
+        (
+            Positive(Timespan),
+            "0 seconds",
+            "expected a span of time longer than zero, got '0 seconds'",
+        ),
+        (Positive(TimespanOrSeconds), "0", "expected a span of time longer than zero, got '0'"),
+    ],
+)
+def test_positive_refuses_zero_and_below(
+    parser: Callable[[str], object], text: str, message: str
+) -> None:
+    """Zero (of the value's own type) and anything below it is refused, quoting the value."""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        parser(text)
+
+
+def test_positive_passes_on_the_inner_error() -> None:
+    """A value the wrapped parser refuses keeps that parser's message."""
+    with pytest.raises(ValueError, match=r"^expected a whole number, got 'many'$"):
+        Positive(Integer)("many")
+
+
+def test_positive_errors_name_the_key() -> None:
+    """Through parse_config, a value that is not positive is a ConfigurationError on its key."""
+    spec = {"pool": {"timeout": Optional(Positive(Timespan), default=None)}}
+    with pytest.raises(ConfigurationError, match=r"^pool\.timeout: expected a span of time longer"):
+        parse_config({"pool.timeout": "0 seconds"}, spec)

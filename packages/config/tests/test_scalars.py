@@ -7,7 +7,19 @@ import re
 
 import pytest
 
-from baseplate.config import Base64, Boolean, Float, Integer, Percent, String, Timespan
+from baseplate.config import (
+    Base64,
+    Boolean,
+    ConfigurationError,
+    Float,
+    Integer,
+    Percent,
+    PositiveInteger,
+    String,
+    Timespan,
+    TimespanOrSeconds,
+    parse_config,
+)
 
 
 def test_string_returns_text_unchanged() -> None:
@@ -231,3 +243,76 @@ def test_long_values_are_shortened_in_messages() -> None:
     """A huge value is cut in the error message, which says how long it was."""
     with pytest.raises(ValueError, match=r"\.\.\. \(5000 characters\)"):
         Float("x" * 5000)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1", 1), (" 42 ", 42), ("1_000", 1000)])
+def test_positive_integer_parses_whole_numbers_from_one(text: str, expected: int) -> None:
+    """Whole numbers of at least 1 are read as Integer reads them."""
+    assert expected == PositiveInteger(text)
+
+
+@pytest.mark.parametrize("text", ["0", "-1"])
+def test_positive_integer_refuses_zero_and_below(text: str) -> None:
+    """Zero and negative numbers are refused with the value quoted."""
+    with pytest.raises(
+        ValueError, match=f"^expected a whole number of at least 1, got {re.escape(repr(text))}$"
+    ):
+        PositiveInteger(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("many", "expected a whole number, got 'many'"), ("2.5", "without a fractional part")],
+)
+def test_positive_integer_refuses_non_integers(text: str, message: str) -> None:
+    """Text that is not a whole number gets Integer's message."""
+    with pytest.raises(ValueError, match=message):
+        PositiveInteger(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30 seconds", datetime.timedelta(seconds=30)),
+        ("500 milliseconds", datetime.timedelta(milliseconds=500)),
+        ("30", datetime.timedelta(seconds=30)),
+        ("0.5", datetime.timedelta(seconds=0.5)),
+        ("0", datetime.timedelta(0)),
+        ("0 seconds", datetime.timedelta(0)),
+    ],
+)
+def test_timespan_or_seconds_reads_both_forms(text: str, expected: datetime.timedelta) -> None:
+    """A Timespan or a plain non-negative number of seconds, zero included."""
+    assert expected == TimespanOrSeconds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "second_reason"),
+    [
+        ("soon", "expected a number of seconds, got 'soon'"),
+        ("", "expected a number of seconds, got ''"),
+        ("-1", "expected a non-negative number of seconds, got '-1'"),
+        ("nan", "expected a non-negative number of seconds, got 'nan'"),
+        ("1e9", "expected a non-negative number of seconds, got '1e9'"),
+    ],
+)
+def test_timespan_or_seconds_gives_both_reasons(text: str, second_reason: str) -> None:
+    """A refused value gets Timespan's reason, then why it is not a number of seconds."""
+    with pytest.raises(
+        ValueError, match=f"^expected a span of time .*; alternatively, {re.escape(second_reason)}$"
+    ):
+        TimespanOrSeconds(text)
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "message"),
+    [
+        ({"workers": PositiveInteger}, "0", r"^workers: expected a whole number of at least 1"),
+        ({"stop_timeout": TimespanOrSeconds}, "-1", r"^stop_timeout: expected a span of time"),
+    ],
+)
+def test_new_parsers_errors_name_the_key(spec: dict[str, object], value: str, message: str) -> None:
+    """Through parse_config, their errors are ConfigurationErrors naming the key."""
+    (key,) = spec
+    with pytest.raises(ConfigurationError, match=message):
+        parse_config({key: value}, spec)

@@ -10,8 +10,9 @@ A spec is a :class:`dict` whose values are *parsers*: callables that take the ra
 return a value or raise :exc:`ValueError`. Nested dicts describe dotted keys, and
 :class:`DictOf` collects groups of keys whose names are not known in advance. This package
 provides parsers for common value types (:func:`Integer`, :func:`Timespan`, :func:`Endpoint`,
-...) and for combining them (:func:`Optional`, :func:`TupleOf`, :func:`Fallback`, ...); any
-other ``Callable[[str], T]`` works as a parser too.
+:func:`ImportPath`, ...) and for combining them (:func:`Optional`, :func:`TupleOf`,
+:func:`Fallback`, :func:`Positive`, ...); any other ``Callable[[str], T]`` works as a parser
+too.
 
 .. code-block:: ini
 
@@ -65,10 +66,21 @@ import types
 from typing import TypeAlias
 
 from baseplate.config import _spec
-from baseplate.config._combinators import Fallback, OneOf, Optional, TupleOf
+from baseplate.config._combinators import Fallback, OneOf, Optional, Positive, TupleOf
 from baseplate.config._errors import ConfigurationError
+from baseplate.config._imports import ImportPath, ImportPathError, import_object
 from baseplate.config._parse import ConfigNamespace, parse_config
-from baseplate.config._scalars import Base64, Boolean, Float, Integer, Percent, String, Timespan
+from baseplate.config._scalars import (
+    Base64,
+    Boolean,
+    Float,
+    Integer,
+    Percent,
+    PositiveInteger,
+    String,
+    Timespan,
+    TimespanOrSeconds,
+)
 from baseplate.config._spec import DictOf
 from baseplate.config._system import (
     Endpoint,
@@ -102,18 +114,24 @@ __all__ = [
     "Fallback",
     "File",
     "Float",
+    "ImportPath",
+    "ImportPathError",
     "Integer",
     "InternetAddress",
     "OneOf",
     "Optional",
     "Parser",
     "Percent",
+    "Positive",
+    "PositiveInteger",
     "RawConfig",
     "String",
     "Timespan",
+    "TimespanOrSeconds",
     "TupleOf",
     "UnixGroup",
     "UnixUser",
+    "import_object",
     "parse_config",
 ]
 

@@ -1,7 +1,8 @@
-"""Parsers built from other parsers: choices, lists, defaults and fallbacks."""
+"""Parsers built from other parsers: choices, lists, defaults, fallbacks and bounds."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import TypeVar, overload
 
@@ -10,6 +11,7 @@ from baseplate.config._errors import quote
 T = TypeVar("T")
 U = TypeVar("U")
 D = TypeVar("D")
+N = TypeVar("N", bound=int | float | datetime.timedelta)
 
 
 def OneOf(**options: T) -> Callable[[str], T]:
@@ -147,3 +149,37 @@ def Fallback(primary: Callable[[str], T], fallback: Callable[[str], U]) -> Calla
                 raise ValueError(f"{primary_error}; alternatively, {fallback_error}") from None
 
     return parse_either
+
+
+def Positive(parser: Callable[[str], N]) -> Callable[[str], N]:
+    """Make a parser that accepts only what ``parser`` parses to a value greater than zero.
+
+    It works for any parser of numbers or spans of time: ``Positive(Integer)`` rejects ``"0"``
+    and ``"-3"``, ``Positive(Float)`` rejects ``"0.0"`` (and ``"nan"``) but takes ``"0.001"``,
+    ``Positive(Timespan)`` rejects ``"0 seconds"``. Zero is that of the parsed value's own type:
+    ``0`` for numbers, an empty :class:`datetime.timedelta` for spans of time.
+
+    Args:
+        parser: The parser whose values are bounded. It returns an :class:`int`, a
+            :class:`float` or a :class:`datetime.timedelta`.
+
+    Returns:
+        A parser that returns the value of ``parser`` unchanged.
+
+    Raises:
+        ValueError: The parser raises whatever ``parser`` raises, and raises it for a value
+            that is not greater than zero; the message quotes the value received.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def parse_positive(text: str) -> N:
+        value = parser(text)
+        if isinstance(value, datetime.timedelta):
+            if value <= datetime.timedelta(0):
+                raise ValueError(f"expected a span of time longer than zero, got {quote(text)}")
+        elif not value > 0:
+            raise ValueError(f"expected a number greater than zero, got {quote(text)}")
+        return value
+
+    return parse_positive

@@ -9,6 +9,7 @@ import functools
 from collections.abc import Callable
 from typing import overload
 
+from baseplate.config._combinators import Fallback
 from baseplate.config._errors import quote
 
 
@@ -104,6 +105,28 @@ def _parse_integer(text: str, base: int) -> int:
         f"expected a whole number{written_in}, got {quote(text)}: "
         "write it without a fractional part or an exponent"
     )
+
+
+def PositiveInteger(text: str) -> int:
+    """Parse a whole number of at least 1, such as a size or a count of workers.
+
+    The number is read as by :func:`Integer` (decimal), then checked.
+
+    Args:
+        text: The raw value.
+
+    Returns:
+        The number.
+
+    Raises:
+        ValueError: ``text`` is not a whole number, or it is 0 or negative.
+
+    .. versionadded:: 0.1.0
+    """
+    value = _parse_integer(text, 10)
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {quote(text)}")
+    return value
 
 
 def Boolean(text: str) -> bool:
@@ -207,6 +230,44 @@ def Timespan(text: str) -> datetime.timedelta:
         return _TIME_UNITS[unit] * int(count_text)
     except (OverflowError, ValueError):
         raise ValueError(f"span of time {quote(text)} is too long") from None
+
+
+def _seconds(text: str) -> datetime.timedelta:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {quote(text)}") from None
+    if not 0 <= seconds < _MAX_SECONDS:
+        raise ValueError(f"expected a non-negative number of seconds, got {quote(text)}")
+    return datetime.timedelta(seconds=seconds)
+
+
+# About 31 years: far beyond any timeout, and far within what datetime.timedelta holds.
+_MAX_SECONDS = 10**9
+_timespan_or_seconds = Fallback(Timespan, _seconds)
+
+
+def TimespanOrSeconds(text: str) -> datetime.timedelta:
+    """Parse a span of time written as a :func:`Timespan` or as a plain number of seconds.
+
+    ``"30 seconds"`` and ``"500 milliseconds"`` are read by :func:`Timespan`; a plain number
+    such as ``"30"`` or ``"0.5"`` is a number of seconds, as older configuration files write
+    timeouts. Zero is accepted; wrap the parser in :func:`Positive` to refuse it.
+
+    Args:
+        text: The raw value.
+
+    Returns:
+        The span as a :class:`datetime.timedelta`.
+
+    Raises:
+        ValueError: ``text`` is neither a span of time nor a number of seconds, or the number is
+            negative, not finite, or longer than about 31 years (``10**9`` seconds). The message
+            gives both reasons.
+
+    .. versionadded:: 0.1.0
+    """
+    return _timespan_or_seconds(text)
 
 
 def Base64(text: str) -> bytes:
