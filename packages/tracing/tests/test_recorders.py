@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from baseplate.core import Baseplate, RequestContext, TraceInfo
+from baseplate.core import Baseplate, RequestContext, TraceInfo, WarningLimiter
 from baseplate.diagnostics.tracing import (
     MAX_QUEUE_SIZE,
     MAX_SPAN_SIZE,
@@ -23,7 +23,7 @@ from baseplate.diagnostics.tracing import (
     ZipkinEndpoint,
     ZipkinSpan,
 )
-from baseplate.diagnostics.tracing._recorders import DropCounter
+from baseplate.diagnostics.tracing._recorders import SPANS_DROPPED
 from baseplate.message_queue import InvalidParametersError, MessageQueue, TimedOutError
 
 LOGGER = "baseplate.diagnostics.tracing"
@@ -229,13 +229,13 @@ def test_drop_warnings_are_rate_limited(
     assert len(warnings_of(caplog)) == 1
 
 
-def test_drop_counter_reports_drops_since_the_last_warning(
+def test_drop_warnings_report_drops_since_the_last_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Each warning says how many spans were dropped since the previous warning."""
-    counter = DropCounter(interval=0.0)
-    counter.drop("queue %s full", "q", count=3)
-    counter.drop("queue %s full", "q")
+    counter = WarningLimiter(interval=0.0, counted=SPANS_DROPPED)
+    counter.warn(logging.getLogger(LOGGER), "queue %s full", "q", count=3)
+    counter.warn(logging.getLogger(LOGGER), "queue %s full", "q")
     assert counter.total == 4
     assert warnings_of(caplog) == [
         "queue q full (3 span(s) dropped since the last warning)",

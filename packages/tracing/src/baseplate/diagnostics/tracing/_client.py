@@ -8,8 +8,9 @@ import socket
 from typing import Any
 
 from baseplate import config
+from baseplate.core import WarningLimiter
 
-from ._recorders import DropCounter, LoggingRecorder, NullRecorder, Recorder, SidecarRecorder
+from ._recorders import LoggingRecorder, NullRecorder, Recorder, SidecarRecorder
 from ._remote import RemoteRecorder
 from ._zipkin import MAX_TAGS_PER_SPAN, ZipkinEndpoint
 
@@ -76,7 +77,7 @@ class TracingClient:
         self.sample_rate = _check_sample_rate(sample_rate)
         self.recorder = recorder
         self.endpoint = ZipkinEndpoint(service_name, _local_ipv4())
-        self._tag_drops = DropCounter(counted="tag(s) dropped")
+        self._tag_drops = WarningLimiter(counted="tag(s) dropped")
 
     @property
     def dropped_tags(self) -> int:
@@ -88,8 +89,8 @@ class TracingClient:
 
     def drop_tag(self, span_name: str, key: str) -> None:
         """Count a tag refused by a full span and maybe log a warning (rate-limited)."""
-        self._tag_drops.drop(
-            "Span %r already has %d tags; tag %r dropped", span_name, MAX_TAGS_PER_SPAN, key
+        self._tag_drops.warn(
+            logger, "Span %r already has %d tags; tag %r dropped", span_name, MAX_TAGS_PER_SPAN, key
         )
 
     def __repr__(self) -> str:

@@ -9,10 +9,9 @@ import abc
 import collections
 import json
 import logging
-import threading
-import time
 from typing import Any
 
+from baseplate.core import WarningLimiter
 from baseplate.message_queue import MessageQueue, TimedOutError
 
 from ._zipkin import ZipkinSpan
@@ -26,46 +25,8 @@ MAX_QUEUE_SIZE = 10_000
 #: The prefix of the sidecar's POSIX queue name: ``/traces-<queue_name>``.
 QUEUE_NAME_PREFIX = "/traces-"
 
-_WARNING_INTERVAL = 10.0
-
-
-class DropCounter:
-    """Counts dropped spans and logs a warning about them at most every ``interval`` seconds.
-
-    Thread-safe. Each warning says how many spans were dropped since the previous one, so a
-    burst of drops costs one log line, not thousands.
-
-    Args:
-        interval: The least time between two warnings, in seconds.
-        counted: What the count is of, as the warnings say it (``"span(s) dropped"``).
-    """
-
-    def __init__(
-        self, interval: float = _WARNING_INTERVAL, counted: str = "span(s) dropped"
-    ) -> None:
-        self._interval = interval
-        self._suffix = f" (%d {counted} since the last warning)"
-        self._lock = threading.Lock()
-        self._total = 0
-        self._unreported = 0
-        self._next_warning = 0.0
-
-    @property
-    def total(self) -> int:
-        """How many spans have been dropped in all."""
-        return self._total
-
-    def drop(self, message: str, *args: object, count: int = 1) -> None:
-        """Count ``count`` dropped spans and maybe log ``message % args`` as a warning."""
-        with self._lock:
-            self._total += count
-            self._unreported += count
-            now = time.monotonic()
-            if now < self._next_warning:
-                return
-            self._next_warning = now + self._interval
-            unreported, self._unreported = self._unreported, 0
-        logger.warning(message + self._suffix, *args, unreported)
+#: What the recorders' rate-limited warnings about lost spans count.
+SPANS_DROPPED = "span(s) dropped"
 
 
 class Recorder(abc.ABC):
@@ -136,12 +97,12 @@ class InMemoryRecorder(Recorder):
             raise ValueError(f"max_spans must be a positive int, got {max_spans!r}")
         self._max_spans = max_spans
         self._serialized: collections.deque[bytes] = collections.deque()
-        self._drops = DropCounter()
+        self._drops = WarningLimiter(counted=SPANS_DROPPED)
 
     def send(self, span: ZipkinSpan) -> None:
         """Encode the span and keep it, or drop it when ``max_spans`` are already kept."""
         if len(self._serialized) >= self._max_spans:
-            self._drops.drop("In-memory span recorder is full; span dropped")
+            self._drops.warn(logger, "In-memory span recorder is full; span dropped")
             return
         self._serialized.append(span.to_json())
 
@@ -200,8 +161,8 @@ class SidecarRecorder(Recorder):
         max_message_size: int = MAX_SPAN_SIZE,
     ) -> None:
         self.queue = MessageQueue(QUEUE_NAME_PREFIX + queue_name, max_messages, max_message_size)
-        self._drops = DropCounter()
-        self._shrinks = DropCounter(counted="span(s) sent without tags")
+        self._drops = WarningLimiter(counted=SPANS_DROPPED)
+        self._shrinks = WarningLimiter(counted="span(s) sent without tags")
         self._closed = False
 
     @property
@@ -212,13 +173,17 @@ class SidecarRecorder(Recorder):
     def send(self, span: ZipkinSpan) -> None:
         """Put the span on the queue without waiting; drop it if that is not possible."""
         if self._closed:
-            self._drops.drop("Span recorder for %s is shut down; span dropped", self.queue.name)
+            self._drops.warn(
+                logger, "Span recorder for %s is shut down; span dropped", self.queue.name
+            )
             return
         try:
             data = span.to_json()
         except Exception as exc:
             name = getattr(span, "name", None)
-            self._drops.drop("Span %r could not be encoded as JSON (%r); dropped", name, exc)
+            self._drops.warn(
+                logger, "Span %r could not be encoded as JSON (%r); dropped", name, exc
+            )
             return
         max_size = self.queue.max_message_size
         if len(data) > max_size:
@@ -226,7 +191,8 @@ class SidecarRecorder(Recorder):
             size = len(data)
             data = span.without_tags().to_json()
             if len(data) > max_size:
-                self._drops.drop(
+                self._drops.warn(
+                    logger,
                     "Span %r is %d bytes even without its tags, more than the trace queue %s "
                     "accepts (%d bytes); dropped",
                     span.name,
@@ -235,7 +201,8 @@ class SidecarRecorder(Recorder):
                     max_size,
                 )
                 return
-            self._shrinks.drop(
+            self._shrinks.warn(
+                logger,
                 "Span %r was %d bytes, more than the trace queue %s accepts (%d bytes); "
                 "sent without its tags, tagged truncated",
                 span.name,
@@ -246,12 +213,15 @@ class SidecarRecorder(Recorder):
         try:
             self.queue.put(data, timeout=0)
         except TimedOutError:
-            self._drops.drop(
+            self._drops.warn(
+                logger,
                 "Trace queue %s is full; span dropped. Is the trace publisher sidecar healthy?",
                 self.queue.name,
             )
         except Exception as exc:
-            self._drops.drop("Could not put span on trace queue %s (%r)", self.queue.name, exc)
+            self._drops.warn(
+                logger, "Could not put span on trace queue %s (%r)", self.queue.name, exc
+            )
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Close this process's handle on the queue (the queue itself stays for the sidecar)."""

@@ -7,8 +7,8 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
-from typing import Any, Protocol
 
+from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, TimedOutError
 
 from ._batch import BatchFull, SpanBatch
@@ -28,14 +28,6 @@ DRAIN_PAUSE = 0.01
 BACKOFF_INITIAL = 0.5
 #: ... up to this many seconds.
 BACKOFF_MAX = 30.0
-
-
-class MetricsClient(Protocol):
-    """What the publisher needs of a metrics client (a :class:`baseplate.metrics.Client`)."""
-
-    def timer(self, name: str) -> contextlib.AbstractContextManager[Any]: ...
-
-    def counter(self, name: str) -> Any: ...
 
 
 class ZipkinPublisher:
@@ -61,7 +53,8 @@ class ZipkinPublisher:
             in it (``https://user:password@zipkin/api/v1``) are sent as basic authentication.
         post_timeout: The timeout of each POST, in seconds.
         retry_limit: How many failed attempts at one batch before an error is logged.
-        metrics: A metrics client, or ``None``.
+        metrics: A :class:`~baseplate.core.MetricsClient` (a :class:`baseplate.metrics.Client`),
+            or ``None``.
         stop_event: Set to abandon retrying.
         backoff_initial: The first pause after a failure, in seconds.
         backoff_max: The longest pause, in seconds.

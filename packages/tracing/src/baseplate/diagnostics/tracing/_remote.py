@@ -11,10 +11,11 @@ import time
 import weakref
 
 from baseplate.config import EndpointConfiguration, InternetAddress
+from baseplate.core import WarningLimiter
 
 from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
 from ._collector import Answer, CollectorClient, Outcome
-from ._recorders import DropCounter, Recorder
+from ._recorders import SPANS_DROPPED, Recorder
 from ._zipkin import ZipkinSpan
 
 logger = logging.getLogger("baseplate.diagnostics.tracing")
@@ -120,8 +121,8 @@ class RemoteRecorder(Recorder):
         self.batch_interval = float(batch_interval)
         self.num_conns = num_conns
         self.post_timeout = float(post_timeout)
-        self._drops = DropCounter()
-        self._failures = DropCounter()
+        self._drops = WarningLimiter(counted=SPANS_DROPPED)
+        self._failures = WarningLimiter(counted=SPANS_DROPPED)
         self._sent = 0
         self._stopped = False
         self._reset()
@@ -178,7 +179,8 @@ class RemoteRecorder(Recorder):
         """
         spans = self._spans
         if len(spans) >= self.max_queue_size:
-            self._drops.drop(
+            self._drops.warn(
+                logger,
                 "Trace span queue is full (%d spans waiting for %s); span dropped",
                 self.max_queue_size,
                 self.url,
@@ -192,7 +194,7 @@ class RemoteRecorder(Recorder):
                 spans.remove(span)
             except ValueError:
                 return
-            self._drops.drop("Span recorder for %s is shut down; span dropped", self.url)
+            self._drops.warn(logger, "Span recorder for %s is shut down; span dropped", self.url)
             return
         waiting = len(spans)
         if waiting == 1 or waiting % MAX_SPANS_PER_BATCH == 0 or not self._workers:
@@ -273,7 +275,7 @@ class RemoteRecorder(Recorder):
             try:
                 item = span.to_json()
             except Exception as exc:  # a bug in a span's data must not stop the worker
-                self._failures.drop("Could not encode span %r: %r", span, exc)
+                self._failures.warn(logger, "Could not encode span %r: %r", span, exc)
                 unsent -= 1
                 continue
             try:
@@ -298,11 +300,17 @@ class RemoteRecorder(Recorder):
                 self._sent += len(body)
             return True
         if answer.error is not None:
-            self._failures.drop(
-                "Could not send %d span(s) to %s: %r", unsent, self.url, answer.error, count=unsent
+            self._failures.warn(
+                logger,
+                "Could not send %d span(s) to %s: %r",
+                unsent,
+                self.url,
+                answer.error,
+                count=unsent,
             )
             return False
-        self._failures.drop(
+        self._failures.warn(
+            logger,
             "Trace collector %s answered %d to %d span(s): %.200s",
             self.url,
             answer.status,

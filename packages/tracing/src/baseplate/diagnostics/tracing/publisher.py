@@ -57,12 +57,13 @@ from types import FrameType
 from typing import Any
 
 from baseplate import config
+from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, MessageQueueError
 
 from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
 from ._client import positive_seconds
 from ._recorders import MAX_QUEUE_SIZE, MAX_SPAN_SIZE, QUEUE_NAME_PREFIX
-from ._relay import DRAIN_PAUSE, MetricsClient, ZipkinPublisher, publish_from_queue
+from ._relay import DRAIN_PAUSE, ZipkinPublisher, publish_from_queue
 
 __all__ = [
     "DRAIN_PAUSE",
