@@ -65,6 +65,23 @@ def test_script_and_tshell_arguments():
 
 
 @pytest.fixture
+def run_tool(console_script, env):
+    """``run_tool(name, *arguments, cwd=...)``: run a console script; return its result."""
+
+    def run(name, *arguments, cwd):
+        return subprocess.run(
+            [*console_script(name), *arguments],
+            cwd=cwd,
+            env=env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    return run
+
+
+@pytest.fixture
 def printer(tmp_path):
     """The manual's printer.ini and printer.py."""
     (tmp_path / "printer.ini").write_text(
@@ -89,30 +106,16 @@ def printer(tmp_path):
         (["printer.ini", "--app-name=bizarro", "printer:run"], "!olleH\n"),
     ],
 )
-def test_script_runs_the_manuals_printer_example(printer, console_script, env, arguments, expected):
+def test_script_runs_the_manuals_printer_example(printer, run_tool, arguments, expected):
     """baseplate-script calls the function with the chosen app section, from the cwd."""
-    result = subprocess.run(
-        [*console_script("baseplate-script"), *arguments],
-        cwd=printer,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_tool("baseplate-script", *arguments, cwd=printer)
     assert (0, expected) == (result.returncode, result.stdout), result.stderr
 
 
 @pytest.mark.integration
-def test_script_reports_a_bad_function_reference(printer, console_script, env):
+def test_script_reports_a_bad_function_reference(printer, run_tool):
     """A function that does not exist is a one-line error and exit status 1."""
-    result = subprocess.run(
-        [*console_script("baseplate-script"), "printer.ini", "printer:missing"],
-        cwd=printer,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_tool("baseplate-script", "printer.ini", "printer:missing", cwd=printer)
     assert 1 == result.returncode
     assert (
         "baseplate-script: error: the function argument = 'printer:missing': "
@@ -121,36 +124,22 @@ def test_script_reports_a_bad_function_reference(printer, console_script, env):
 
 
 @pytest.mark.integration
-def test_serve_reports_a_bad_server_setting(tmp_path, console_script, env):
+def test_serve_reports_a_bad_server_setting(tmp_path, run_tool):
     """A bad server value stops baseplate-serve at startup with the key in the message."""
     (tmp_path / "bad.ini").write_text(
         "[app:main]\nfactory = json:dumps\n\n[server:main]\n"
         "factory = baseplate.server.wsgi\nstop_timeout = soon\n"
     )
-    result = subprocess.run(
-        [*console_script("baseplate-serve"), "bad.ini", "--bind", "127.0.0.1:0"],
-        cwd=tmp_path,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_tool("baseplate-serve", "bad.ini", "--bind", "127.0.0.1:0", cwd=tmp_path)
     assert 1 == result.returncode
     assert result.stderr.startswith("baseplate-serve: error: stop_timeout: expected a span of time")
 
 
 @pytest.mark.integration
-def test_serve_reports_a_missing_server_section(tmp_path, console_script, env):
+def test_serve_reports_a_missing_server_section(tmp_path, run_tool):
     """--server-name naming no section is a one-line error."""
     (tmp_path / "app.ini").write_text("[app:main]\nfactory = json:dumps\n")
-    result = subprocess.run(
-        [*console_script("baseplate-serve"), "app.ini", "--server-name", "web"],
-        cwd=tmp_path,
-        env=env(),
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_tool("baseplate-serve", "app.ini", "--server-name", "web", cwd=tmp_path)
     assert (
         1,
         "baseplate-serve: error: app.ini: no [server:web] section (sections found: [app:main])\n",

@@ -9,13 +9,17 @@ monkey-patching before the application, or any library it uses, is imported.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from baseplate.config import ConfigurationError, Endpoint, EndpointConfiguration
 from baseplate.server._errors import ServeError
+
+if TYPE_CHECKING:
+    from baseplate.server._config_file import ServiceConfig
 
 __all__ = [
     "make_script_parser",
@@ -36,7 +40,9 @@ def _endpoint(text: str) -> EndpointConfiguration:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
+def _make_parser(prog: str, description: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """A parser with the arguments every tool takes: the file, --debug and --app-name."""
+    parser = argparse.ArgumentParser(prog=prog, description=description, **kwargs)
     parser.add_argument("config_file", metavar="CONFIG", help="the service's INI file")
     parser.add_argument(
         "--debug", action="store_true", help="log at DEBUG level and show every warning"
@@ -47,16 +53,16 @@ def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="read the [app:NAME] section (default: %(default)s)",
     )
+    return parser
 
 
 def make_serve_parser() -> argparse.ArgumentParser:
     """The argument parser of ``baseplate-serve``."""
-    parser = argparse.ArgumentParser(
-        prog="baseplate-serve",
-        description="Serve a Thrift or WSGI application with gevent.",
+    parser = _make_parser(
+        "baseplate-serve",
+        "Serve a Thrift or WSGI application with gevent.",
         allow_abbrev=False,  # --reload is removed from the command line by its exact spelling
     )
-    _add_common_arguments(parser)
     parser.add_argument(
         "--reload",
         action="store_true",
@@ -81,11 +87,9 @@ def make_serve_parser() -> argparse.ArgumentParser:
 
 def make_script_parser() -> argparse.ArgumentParser:
     """The argument parser of ``baseplate-script``."""
-    parser = argparse.ArgumentParser(
-        prog="baseplate-script",
-        description="Run a function with the application's configuration.",
+    parser = _make_parser(
+        "baseplate-script", "Run a function with the application's configuration."
     )
-    _add_common_arguments(parser)
     parser.add_argument(
         "entrypoint",
         metavar="module:function",
@@ -96,12 +100,9 @@ def make_script_parser() -> argparse.ArgumentParser:
 
 def make_tshell_parser() -> argparse.ArgumentParser:
     """The argument parser of ``baseplate-tshell``."""
-    parser = argparse.ArgumentParser(
-        prog="baseplate-tshell",
-        description="Open an interactive shell with the application and a request context.",
+    return _make_parser(
+        "baseplate-tshell", "Open an interactive shell with the application and a request context."
     )
-    _add_common_arguments(parser)
-    return parser
 
 
 def _use_working_directory() -> None:
@@ -113,9 +114,26 @@ def _use_working_directory() -> None:
         sys.path.append(cwd)
 
 
-def _fail(prog: str, error: Exception) -> NoReturn:
-    sys.stderr.write(f"{prog}: error: {error}\n")
-    raise SystemExit(1)
+@contextlib.contextmanager
+def _errors_in_one_line(prog: str) -> Iterator[None]:
+    # Bad input (a bad key, a missing section, a factory that cannot be found) is reported
+    # as one line that says what to fix, and exit status 1; a bug still shows its traceback.
+    try:
+        yield
+    except (ServeError, ConfigurationError) as exc:
+        sys.stderr.write(f"{prog}: error: {exc}\n")
+        raise SystemExit(1) from None
+
+
+def _load_service_config(args: argparse.Namespace, server_name: str | None = None) -> ServiceConfig:
+    """Read the configuration file the arguments name and set up logging from it."""
+    from baseplate.server._config_file import read_config
+    from baseplate.server._logging import configure_logging
+
+    _use_working_directory()
+    service_config = read_config(args.config_file, app_name=args.app_name, server_name=server_name)
+    configure_logging(service_config, debug=args.debug)
+    return service_config
 
 
 def serve(argv: Sequence[str] | None = None) -> None:
@@ -143,49 +161,28 @@ def _patch_and_serve(args: argparse.Namespace) -> None:
 
     monkey.patch_all()
 
-    from baseplate.server._config_file import read_config
-    from baseplate.server._logging import configure_logging
     from baseplate.server._serve import run_server
 
-    _use_working_directory()
-    try:
-        service_config = read_config(
-            args.config_file, app_name=args.app_name, server_name=args.server_name
-        )
-        configure_logging(service_config, debug=args.debug)
+    with _errors_in_one_line("baseplate-serve"):
+        service_config = _load_service_config(args, server_name=args.server_name)
         run_server(service_config, args.bind)
-    except (ServeError, ConfigurationError) as exc:
-        _fail("baseplate-serve", exc)
 
 
 def script(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``baseplate-script``: call ``module:function`` with the app section."""
-    from baseplate.server._config_file import read_config
     from baseplate.server._loader import load_callable
-    from baseplate.server._logging import configure_logging
 
     args = make_script_parser().parse_args(argv)
-    _use_working_directory()
-    try:
-        service_config = read_config(args.config_file, app_name=args.app_name)
-        configure_logging(service_config, debug=args.debug)
+    with _errors_in_one_line("baseplate-script"):
+        service_config = _load_service_config(args)
         function = load_callable(args.entrypoint, key="the function argument")
-    except (ServeError, ConfigurationError) as exc:
-        _fail("baseplate-script", exc)
     function(dict(service_config.app))
 
 
 def tshell(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``baseplate-tshell``: an interactive shell with ``app`` and ``context``."""
-    from baseplate.server._config_file import read_config
-    from baseplate.server._logging import configure_logging
     from baseplate.server._shell import run_shell
 
     args = make_tshell_parser().parse_args(argv)
-    _use_working_directory()
-    try:
-        service_config = read_config(args.config_file, app_name=args.app_name)
-        configure_logging(service_config, debug=args.debug)
-        run_shell(service_config)
-    except (ServeError, ConfigurationError) as exc:
-        _fail("baseplate-tshell", exc)
+    with _errors_in_one_line("baseplate-tshell"):
+        run_shell(_load_service_config(args))
