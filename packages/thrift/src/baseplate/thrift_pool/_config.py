@@ -9,35 +9,21 @@ from typing import Any
 from baseplate.config import (
     ConfigurationError,
     Endpoint,
-    Integer,
     Optional,
+    Positive,
+    PositiveInteger,
     RawConfig,
     Timespan,
     parse_config,
 )
 from baseplate.thrift_pool._pool import ThriftConnectionPool
 
-
-def _positive_integer(text: str) -> int:
-    value = Integer(text)
-    if value < 1:
-        raise ValueError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _positive_timespan(text: str) -> datetime.timedelta:
-    value = Timespan(text)
-    if value <= datetime.timedelta(0):
-        raise ValueError(f"expected a span of time longer than zero, got {text!r}")
-    return value
-
-
 _SPEC: dict[str, Callable[[str], Any]] = {
     "endpoint": Endpoint,
-    "size": Optional(_positive_integer, default=10),
-    "max_age": Optional(_positive_timespan, default=datetime.timedelta(minutes=1)),
-    "timeout": Optional(_positive_timespan, default=datetime.timedelta(seconds=1)),
-    "max_retries": Optional(_positive_integer, default=3),
+    "size": Optional(PositiveInteger, default=10),
+    "max_age": Optional(Positive(Timespan), default=datetime.timedelta(minutes=1)),
+    "timeout": Optional(Positive(Timespan), default=datetime.timedelta(seconds=1)),
+    "max_retries": Optional(PositiveInteger, default=3),
 }
 
 
