@@ -15,7 +15,12 @@ import pytest
 from baseplate import config
 from baseplate.core import Baseplate, RequestContext
 from baseplate.diagnostics.metrics import MetricsBaseplateObserver
-from baseplate.metrics import Batch, Client, make_client
+from baseplate.diagnostics.metrics._observer import (
+    _ClientObserver,
+    _LocalObserver,
+    _RequestObserver,
+)
+from baseplate.metrics import Batch, Client, _aggregator, make_client
 
 RECEIVE_TIMEOUT = 2.0
 TIMING = re.compile(rb"^(?P<name>[^:]+):(?P<ms>[0-9.e+-]+)\|ms$")
@@ -329,10 +334,8 @@ def test_measurements_past_the_limit_are_dropped_and_warned(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """If the worker cannot keep up, waiting measurements are dropped, counted and logged."""
-    from baseplate.diagnostics.metrics import _observer
-
-    monkeypatch.setattr(_observer, "MAX_PENDING_RECORDS", 5)
-    monkeypatch.setattr(_observer, "_EARLY_FLUSH_RECORDS", 4)
+    monkeypatch.setattr(_aggregator, "MAX_PENDING_RECORDS", 5)
+    monkeypatch.setattr(_aggregator, "_EARLY_FLUSH_RECORDS", 4)
     observer = MetricsBaseplateObserver(buffered_client)
     baseplate = Baseplate()
     baseplate.register(observer)
@@ -356,9 +359,7 @@ def test_many_waiting_measurements_wake_the_worker_before_its_interval(
     buffered_client: Client, receiver: socket.socket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A burst of requests is sent at once, not an interval (here an hour) later."""
-    from baseplate.diagnostics.metrics import _observer
-
-    monkeypatch.setattr(_observer, "_EARLY_FLUSH_RECORDS", 4)
+    monkeypatch.setattr(_aggregator, "_EARLY_FLUSH_RECORDS", 4)
     baseplate = Baseplate()
     baseplate.configure_metrics(buffered_client)
     # The first request checks the backlog and wakes the worker; with 4 more waiting the
@@ -403,3 +404,57 @@ def test_forked_child_does_not_resend_the_parents_measurements(
         [b"myservice.server.in_child.success:1|c"],
         [b"myservice.server.in_parent.success:1|c"],
     ] == received
+
+
+def slot_names(cls: type) -> set[str]:
+    return {name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())}
+
+
+@pytest.mark.parametrize("flush_interval", [None, 3600.0], ids=["at-once", "background"])
+def test_observers_made_slot_by_slot_set_what_the_constructors_would(
+    receiver: socket.socket, flush_interval: float | None
+) -> None:
+    """The request's and local spans' observers are made slot by slot on every request (no
+    __init__ frame): each slot gets what Batch.__init__ and the client-span observer's
+    __init__ give theirs, and no slot is left unset."""
+    port = receiver.getsockname()[1]
+    endpoint = config.Endpoint(f"127.0.0.1:{port}")
+    client = make_client("myservice", endpoint, flush_interval=flush_interval)
+    metrics = MetricsBaseplateObserver(client)
+    baseplate = Baseplate()
+    baseplate.register(metrics)
+    context = RequestContext()
+    server = baseplate.make_server_span(context, "handler")
+    local_span = server.make_child("render", local=True, component_name="jinja")
+    request = context.metrics
+    (local,) = local_span.observers
+    assert isinstance(request, _RequestObserver)
+    assert isinstance(local, _LocalObserver)
+
+    by_batch_init = _RequestObserver.__new__(_RequestObserver)
+    Batch.__init__(by_batch_init, client.transport, "myservice")
+    by_client_init = _ClientObserver(request._records, metrics._names, "render")
+    batch_slots = slot_names(Batch)
+    watcher_slots = slot_names(_ClientObserver) - {"_outcomes"}
+    assert len(batch_slots) == 4  # the slots were found
+    assert {"_aggregator", "_outcomes"} | batch_slots | watcher_slots == slot_names(
+        _RequestObserver
+    )
+    assert {"_timer"} | watcher_slots == slot_names(_LocalObserver)
+    for name in batch_slots:
+        assert getattr(by_batch_init, name) == getattr(request, name), name
+    for name in watcher_slots:
+        assert getattr(by_client_init, name) == getattr(request, name), name
+        assert getattr(by_client_init, name) == getattr(local, name), name
+    assert metrics._names is request._names
+    assert metrics._names.server("handler") == request._outcomes
+    assert metrics._names.local("jinja", "render") == local._timer
+    assert metrics._aggregator is request._aggregator
+    if flush_interval is None:  # measurements go into this request's batch
+        request._records.append(("myservice.t", 0.25, "myservice.c"))
+        request.flush()
+        assert b"myservice.t:250|ms\nmyservice.c:1|c" == receiver.recv(65536)
+    else:
+        assert metrics._aggregator is not None
+        assert metrics._aggregator.records is request._records
+        client.transport.close()  # type: ignore[attr-defined]

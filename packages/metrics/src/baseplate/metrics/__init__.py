@@ -41,7 +41,7 @@ from __future__ import annotations
 from ._buffered import BufferedTransport
 from ._client import Batch, Client, make_client
 from ._config import metrics_client_from_config
-from ._metrics import BatchCounter, Counter, Gauge, Histogram, Timer
+from ._instruments import BatchCounter, Counter, Gauge, Histogram, Timer
 from ._transport import DEFAULT_MAX_PACKET_SIZE, DatagramTransport, NullTransport, Transport
 
 __all__ = [

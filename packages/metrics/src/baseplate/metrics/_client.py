@@ -8,7 +8,16 @@ from types import TracebackType
 from baseplate.config import EndpointConfiguration
 
 from ._buffered import BufferedTransport
-from ._metrics import BatchCounter, Counter, Gauge, Histogram, Timer, check_namespace, metric_name
+from ._instruments import (
+    BatchCounter,
+    Counter,
+    Gauge,
+    Histogram,
+    Measurement,
+    Timer,
+    timer_line,
+)
+from ._names import check_namespace, metric_name
 from ._transport import (
     DEFAULT_MAX_PACKET_SIZE,
     DatagramTransport,
@@ -17,8 +26,45 @@ from ._transport import (
     check_max_packet_size,
 )
 
+_new = object.__new__
 
-class Client:
+
+class _Instruments:
+    """The factories :class:`Client` and :class:`Batch` share, for their ``_emit``."""
+
+    __slots__ = ()
+
+    _namespace: str
+
+    def _emit(self, line: str) -> None:
+        raise NotImplementedError
+
+    def timer(self, name: str) -> Timer:
+        """Return a :class:`Timer` named ``name`` (under the namespace).
+
+        Raises:
+            ValueError: if the name is empty or holds a character statsd cannot carry.
+        """
+        return Timer(metric_name(self._namespace, name), self._emit)
+
+    def gauge(self, name: str) -> Gauge:
+        """Return a :class:`Gauge` named ``name`` (under the namespace).
+
+        Raises:
+            ValueError: if the name is empty or holds a character statsd cannot carry.
+        """
+        return Gauge(metric_name(self._namespace, name), self._emit)
+
+    def histogram(self, name: str) -> Histogram:
+        """Return a :class:`Histogram` named ``name`` (under the namespace).
+
+        Raises:
+            ValueError: if the name is empty or holds a character statsd cannot carry.
+        """
+        return Histogram(metric_name(self._namespace, name), self._emit)
+
+
+class Client(_Instruments):
     """A client for statsd.
 
     Every metric made by the client sends its line at once, as its own datagram. To send
@@ -76,32 +122,8 @@ class Client:
         """
         return Counter(metric_name(self._namespace, name), self._emit)
 
-    def timer(self, name: str) -> Timer:
-        """Return a :class:`Timer` named ``name`` (under the namespace).
 
-        Raises:
-            ValueError: if the name is empty or holds a character statsd cannot carry.
-        """
-        return Timer(metric_name(self._namespace, name), self._emit)
-
-    def gauge(self, name: str) -> Gauge:
-        """Return a :class:`Gauge` named ``name`` (under the namespace).
-
-        Raises:
-            ValueError: if the name is empty or holds a character statsd cannot carry.
-        """
-        return Gauge(metric_name(self._namespace, name), self._emit)
-
-    def histogram(self, name: str) -> Histogram:
-        """Return a :class:`Histogram` named ``name`` (under the namespace).
-
-        Raises:
-            ValueError: if the name is empty or holds a character statsd cannot carry.
-        """
-        return Histogram(metric_name(self._namespace, name), self._emit)
-
-
-class Batch:
+class Batch(_Instruments):
     """A batch of metrics to send to statsd together.
 
     Timers, gauges and histograms are kept in the order they are recorded. Counters are added
@@ -145,29 +167,17 @@ class Batch:
         """
         return BatchCounter(metric_name(self._namespace, name), self._counters)
 
-    def timer(self, name: str) -> Timer:
-        """Return a :class:`Timer` named ``name`` (under the namespace) that records here.
+    def _emit(self, line: str) -> None:
+        self._lines.append(line)
 
-        Raises:
-            ValueError: if the name is empty or holds a character statsd cannot carry.
-        """
-        return Timer(metric_name(self._namespace, name), self._lines.append)
-
-    def gauge(self, name: str) -> Gauge:
-        """Return a :class:`Gauge` named ``name`` (under the namespace) that records here.
-
-        Raises:
-            ValueError: if the name is empty or holds a character statsd cannot carry.
-        """
-        return Gauge(metric_name(self._namespace, name), self._lines.append)
-
-    def histogram(self, name: str) -> Histogram:
-        """Return a :class:`Histogram` named ``name`` (under the namespace) that records here.
-
-        Raises:
-            ValueError: if the name is empty or holds a character statsd cannot carry.
-        """
-        return Histogram(metric_name(self._namespace, name), self._lines.append)
+    def _measurement_sink(self) -> _MeasurementWriter:
+        """Where the metrics observer writes the request's measurements when it sends them
+        with the request's batch: each becomes a timer line and a counter increment here."""
+        # _MeasurementWriter(...) written out: this is called on every request.
+        writer = _new(_MeasurementWriter)
+        writer._lines = self._lines
+        writer._counters = self._counters
+        return writer
 
     def flush(self) -> None:
         """Send everything recorded since the last flush, then empty the batch.
@@ -200,6 +210,23 @@ class Batch:
         traceback: TracebackType | None,
     ) -> None:
         self.flush()
+
+
+class _MeasurementWriter:
+    """Writes the metrics observer's measurements into a batch (made by the batch)."""
+
+    __slots__ = ("_counters", "_lines")
+
+    _lines: list[str]
+    _counters: dict[str | tuple[str, float], float]
+
+    def append(self, measurement: Measurement) -> None:
+        timer, seconds, counter = measurement
+        if timer is not None:
+            self._lines.append(timer_line(timer, seconds))
+        if counter is not None:
+            counters = self._counters
+            counters[counter] = counters.get(counter, 0.0) + 1.0
 
 
 def make_client(

@@ -8,7 +8,7 @@ import socket
 from baseplate import config
 
 from ._client import Client, make_client
-from ._metrics import check_namespace
+from ._names import check_namespace
 from ._transport import DEFAULT_MAX_PACKET_SIZE, check_max_packet_size
 
 #: How often :func:`metrics_client_from_config`'s clients send, unless configured.

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import collections
-import logging
 import time
-from typing import Any, TypeAlias
+from typing import Any
 
 from baseplate.core import (
     BaseplateObserver,
@@ -16,20 +14,20 @@ from baseplate.core import (
     SpanObserver,
 )
 from baseplate.metrics import Batch, BufferedTransport, Client
-from baseplate.metrics._metrics import join_name, sanitize_node, timer_line
-from baseplate.metrics._transport import WarningLimiter
+from baseplate.metrics._aggregator import MeasurementAggregator
+from baseplate.metrics._instruments import MeasurementSink
+from baseplate.metrics._names import join_name, sanitize_node
 
-# This module is part of the baseplate-metrics distribution, so it may use the batch's
-# internals. Every span observer only appends one raw measurement per span to a list-like
-# ``records`` object, which keeps the cost per span to a few hundred nanoseconds:
+# This module is part of the baseplate-metrics distribution, so it may use the package's
+# private modules. Every span observer only appends one raw measurement per span to a
+# list-like ``records`` object (a MeasurementSink), which keeps the cost per span to a few
+# hundred nanoseconds:
 #
 # * with a client that sends from a background worker (a BufferedTransport, the default of
 #   metrics_client_from_config), ``records`` is a deque shared by all requests, formatted into
-#   statsd lines by the worker at each flush (_Aggregator);
+#   statsd lines by the worker at each flush (MeasurementAggregator);
 # * with a client that sends at once, ``records`` writes each measurement into the request's
-#   batch (_BatchWriter), which is sent when the server span finishes.
-
-logger = logging.getLogger("baseplate.metrics")
+#   batch (Batch._measurement_sink()), which is sent when the server span finishes.
 
 _now = time.perf_counter
 _new = object.__new__
@@ -37,15 +35,6 @@ _new = object.__new__
 # Names are cached per span name; beyond this many distinct names they are built each time,
 # so a service that puts unbounded data in span names cannot grow the cache forever.
 _CACHE_LIMIT = 10_000
-
-#: Measurements kept for the worker before a request wakes it ahead of its interval.
-_EARLY_FLUSH_RECORDS = 4_096
-#: The most measurements kept for the worker; past this (the worker cannot run), the kept
-#: ones are dropped, counted and warned about.
-MAX_PENDING_RECORDS = 200_000
-
-#: One span's measurement: (timer name or None, seconds, counter name or None).
-Record: TypeAlias = tuple[str | None, float, str | None]
 
 
 class _Names:
@@ -101,93 +90,6 @@ class _Names:
         return counter
 
 
-class _Aggregator:
-    """The measurements of every request, kept raw until the background worker flushes.
-
-    A :class:`~baseplate.metrics.PendingSource` of the client's BufferedTransport. At each
-    flush the worker turns the timings into timer lines, in the order they were recorded, and
-    sums the counters into one line per name (``server.greet.success:1500|c``): a statsd
-    server adds up a counter's increments over its flush interval anyway, so the totals are
-    the same, for fewer lines.
-
-    Appending to a deque is safe from any thread. Requests call :meth:`check` when the
-    records reach :attr:`check_at`: the first one starts the worker, and every
-    ``_EARLY_FLUSH_RECORDS`` more wake it ahead of its interval.
-    """
-
-    def __init__(self, transport: BufferedTransport) -> None:
-        self.records: collections.deque[Record] = collections.deque()
-        self.check_at = 1
-        self._transport = transport
-        self._drops = WarningLimiter()
-        transport.add_source(self)
-
-    @property
-    def dropped(self) -> int:
-        """How many measurements were dropped because the worker fell behind."""
-        return self._drops.total
-
-    def check(self) -> None:
-        """Start or wake the worker; drop what is kept if the worker has fallen far behind."""
-        records = self.records
-        kept = len(records)
-        if kept > MAX_PENDING_RECORDS:
-            records.clear()
-            dropped = self._drops.count(kept)
-            if dropped:
-                logger.warning(
-                    "Dropped %d request measurements: more than %d were waiting to be sent; "
-                    "is the event loop blocked?",
-                    dropped,
-                    MAX_PENDING_RECORDS,
-                )
-            kept = 0
-        self.check_at = kept + _EARLY_FLUSH_RECORDS
-        self._transport.wake()
-
-    def drain(self) -> bytes:
-        """Format and forget what was recorded so far (called by the worker)."""
-        records = self.records
-        popleft = records.popleft
-        lines = []
-        counts: dict[str, int] = {}
-        try:
-            for _ in range(len(records)):
-                timer, seconds, counter = popleft()
-                if timer is not None:
-                    lines.append(timer_line(timer, seconds))
-                if counter is not None:
-                    counts[counter] = counts.get(counter, 0) + 1
-        except IndexError:  # emptied meanwhile by check() on another thread
-            pass
-        self.check_at = _EARLY_FLUSH_RECORDS
-        lines.extend(f"{name}:{count}|c" for name, count in counts.items())
-        return "\n".join(lines).encode("ascii")
-
-    def clear(self) -> None:
-        """Forget what was recorded (in a child process after a fork)."""
-        self.records.clear()
-        self.check_at = 1
-
-
-class _BatchWriter:
-    """Writes each measurement into a request's batch at once (clients that send at once)."""
-
-    __slots__ = ("_counters", "_lines")
-
-    def __init__(self, batch: Batch) -> None:
-        self._lines = batch._lines
-        self._counters = batch._counters
-
-    def append(self, record: Record) -> None:
-        timer, seconds, counter = record
-        if timer is not None:
-            self._lines.append(timer_line(timer, seconds))
-        if counter is not None:
-            counters = self._counters
-            counters[counter] = counters.get(counter, 0.0) + 1.0
-
-
 class MetricsBaseplateObserver(BaseplateObserver):
     """Reports request timings and outcomes to statsd.
 
@@ -236,7 +138,7 @@ class MetricsBaseplateObserver(BaseplateObserver):
         self._transport = transport
         self._namespace = client.namespace
         self._aggregator = (
-            _Aggregator(transport) if isinstance(transport, BufferedTransport) else None
+            MeasurementAggregator(transport) if isinstance(transport, BufferedTransport) else None
         )
 
     def on_server_span_created(self, context: Any, server_span: ServerSpan) -> None:
@@ -254,7 +156,9 @@ class MetricsBaseplateObserver(BaseplateObserver):
         observer._start = None
         aggregator = self._aggregator
         observer._aggregator = aggregator
-        observer._records = _BatchWriter(observer) if aggregator is None else aggregator.records
+        observer._records = (
+            observer._measurement_sink() if aggregator is None else aggregator.records
+        )
         context.metrics = observer
         server_span.register(observer)
 
@@ -269,7 +173,7 @@ class _ChildWatcher(SpanObserver):
     __slots__ = ()
 
     _names: _Names
-    _records: Any  # a deque of Record, or a _BatchWriter
+    _records: MeasurementSink
     _start: float | None
 
     def on_start(self) -> None:
@@ -301,7 +205,7 @@ class _RequestObserver(Batch, _ChildWatcher):
 
     __slots__ = ("_aggregator", "_names", "_outcomes", "_records", "_start")
 
-    _aggregator: _Aggregator | None
+    _aggregator: MeasurementAggregator | None
     _outcomes: tuple[str, str, str]
 
     def on_finish(self, exc_info: ExcInfo | None) -> None:
@@ -319,14 +223,15 @@ class _RequestObserver(Batch, _ChildWatcher):
             return
         if self._lines or self._counters:  # the application's own metrics
             self.flush()
-        if len(records) >= aggregator.check_at:
+        # records is the aggregator's deque here (read from a local: this runs per request).
+        if len(records) >= aggregator.check_at:  # type: ignore[arg-type]
             aggregator.check()
 
 
 class _ClientObserver(_ChildWatcher):
     __slots__ = ("_names", "_outcomes", "_records", "_start")
 
-    def __init__(self, records: Any, names: _Names, span_name: str) -> None:
+    def __init__(self, records: MeasurementSink, names: _Names, span_name: str) -> None:
         self._records = records
         self._names = names
         self._start = None

@@ -1,71 +1,35 @@
-"""Metric names and the individual metric types: counters, timers, gauges and histograms.
+"""The instruments: counters, timers, gauges and histograms, and the statsd lines they write.
 
-Each metric turns what the application reports into one statsd line and hands it to an
+Each instrument turns what the application reports into one statsd line and hands it to an
 *emit* callable: the client's (which sends the line at once) or a batch's (which keeps it
-until the batch is flushed).
+until the batch is flushed). The names they are given are built and checked in ``_names``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
 from numbers import Real
 from types import TracebackType
+from typing import Protocol, TypeAlias
 
 #: Where a metric puts its statsd line (without a trailing newline).
 Emit = Callable[[str], None]
 
-# A name may hold printable ASCII only; ':' and '|' separate the fields of a statsd line.
-_FORBIDDEN_IN_NAME = re.compile(r"[^\x20-\x7e]|[:|]")
+#: What the metrics observer keeps of one span, unformatted: (the timer's full name or None,
+#: the seconds it took, the full name of the counter to increment by 1 or None).
+Measurement: TypeAlias = tuple[str | None, float, str | None]
 
 
-def join_name(*nodes: str) -> str:
-    """Join name nodes with dots, stripping leading and trailing dots from each node.
+class MeasurementSink(Protocol):
+    """Where the metrics observer's span observers put their measurements.
 
-    Nodes that are empty once stripped are left out, so an empty namespace adds nothing.
-
-    Raises:
-        ValueError: if the result is empty or holds a character statsd cannot carry
-            (anything but printable ASCII, or ``:`` or ``|``).
+    A deque kept for the background worker, or a batch's writer (``Batch._measurement_sink``).
     """
-    name = ".".join(stripped for node in nodes if (stripped := node.strip(".")))
-    if not name:
-        raise ValueError(f"a metric name must not be empty, got nodes {nodes!r}")
-    bad = _FORBIDDEN_IN_NAME.search(name)
-    if bad is not None:
-        raise ValueError(
-            f"metric name {name!r} contains {bad.group()!r}; names must be printable ASCII "
-            "without ':' or '|'"
-        )
-    return name
 
-
-def metric_name(namespace: str, name: str) -> str:
-    """Return the full name of metric ``name`` under ``namespace``.
-
-    Raises:
-        ValueError: if ``name`` is empty (once stripped of dots) or the result holds a
-            character statsd cannot carry.
-    """
-    if not name.strip("."):
-        raise ValueError(f"a metric name must not be empty, got {name!r}")
-    return join_name(namespace, name)
-
-
-def check_namespace(namespace: str) -> None:
-    """Raise ValueError unless ``namespace`` can prefix metric names (it may be empty)."""
-    if namespace.strip("."):
-        join_name(namespace)
-
-
-def sanitize_node(node: str) -> str:
-    """Return ``node`` with every character :func:`join_name` rejects replaced by ``_``.
-
-    Used for names the application does not choose directly, such as span names.
-    """
-    return _FORBIDDEN_IN_NAME.sub("_", node)
+    def append(self, measurement: Measurement, /) -> None:
+        """Keep ``measurement``, to be sent as a timer line and a counter increment."""
 
 
 def timer_line(name: str, seconds: float) -> str:
