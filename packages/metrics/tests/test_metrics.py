@@ -474,6 +474,48 @@ def test_ipv6_endpoint() -> None:
         assert b"ns.v6:1|c" == sock.recv(100)
 
 
+def plain_tuple_endpoint(receiver: Receiver) -> config.EndpointConfiguration:
+    """The receiver's endpoint with a plain ``(host, port)`` tuple as its address."""
+    host, port = receiver.sock.getsockname()
+    return config.EndpointConfiguration(socket.AF_INET, (host, port))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("flush_interval", [None, 0.05], ids=["at-once", "background"])
+def test_make_client_takes_a_plain_tuple_address(
+    udp_receiver: Receiver, flush_interval: float | None
+) -> None:
+    """An EndpointConfiguration holds "a two-tuple of host and port": a plain tuple works,
+    sending at once or from the background worker."""
+    client = make_client("ns", plain_tuple_endpoint(udp_receiver), flush_interval=flush_interval)
+    try:
+        client.counter("plain").increment()
+        assert b"ns.plain:1|c" == udp_receiver.recv()
+    finally:
+        client.transport.close()  # type: ignore[attr-defined]
+
+
+def test_transport_takes_a_plain_tuple_address(udp_receiver: Receiver) -> None:
+    """DatagramTransport sends to a plain ``(host, port)`` tuple, and names it in its repr."""
+    endpoint = plain_tuple_endpoint(udp_receiver)
+    transport = DatagramTransport(endpoint)
+    transport.send(b"ns.plain:1|c")
+    assert b"ns.plain:1|c" == udp_receiver.recv()
+    host, port = endpoint.address
+    assert f"<DatagramTransport {host}:{port} max_packet_size=65507>" == repr(transport)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [("127.0.0.1", 8125, 0), "/tmp/statsd.sock", ("127.0.0.1",)],
+    ids=["three-tuple", "path", "one-tuple"],
+)
+def test_transport_rejects_an_address_its_family_cannot_take(address: object) -> None:
+    """A UDP endpoint needs a (host, port) pair; anything else is refused, naming it."""
+    endpoint = config.EndpointConfiguration(socket.AF_INET, address)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="metrics endpoints must be UDP or UNIX sockets, got"):
+        DatagramTransport(endpoint)
+
+
 def test_max_packet_size_is_checked_against_the_family() -> None:
     """The limit cannot exceed what one datagram of the family can carry, nor be < 1."""
     with pytest.raises(ValueError, match="at most 65507, the largest datagram AF_INET can"):

@@ -240,8 +240,9 @@ def make_client(
 
     Args:
         namespace: The root key to prefix all metrics with.
-        endpoint: Where to send metrics (a UDP host and port, or a UNIX datagram socket
-            path), or ``None`` for a client that discards all metrics.
+        endpoint: Where to send metrics (a UDP host and port, as an
+            :class:`~baseplate.config.InternetAddress` or any ``(host, port)`` two-tuple, or a
+            UNIX datagram socket path), or ``None`` for a client that discards all metrics.
         max_packet_size: The largest datagram to send, in bytes; larger batches are split.
             See :class:`DatagramTransport`.
         flush_interval: ``None`` (the default) sends each batch when it is flushed, as the

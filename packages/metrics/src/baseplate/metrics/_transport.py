@@ -123,7 +123,8 @@ class DatagramTransport:
 
     Args:
         endpoint: Where to send: an :data:`~socket.AF_INET` or :data:`~socket.AF_INET6`
-            host and port, or an :data:`~socket.AF_UNIX` path.
+            host and port (an :class:`~baseplate.config.InternetAddress` or any
+            ``(host, port)`` two-tuple), or an :data:`~socket.AF_UNIX` path.
         max_packet_size: The largest datagram to send, in bytes. The default,
             :data:`DEFAULT_MAX_PACKET_SIZE` (65,507), is the most IPv4 UDP can carry and works
             on the loopback interface and on UNIX sockets. Over a real network, datagrams
@@ -134,8 +135,9 @@ class DatagramTransport:
         max_packet_size: The largest datagram this transport sends, in bytes.
 
     Raises:
-        ValueError: if the family is not supported, or ``max_packet_size`` is not a positive
-            integer within what the family can carry (65,507 for IPv4, 65,527 for IPv6).
+        ValueError: if the family is not supported or the address does not suit it, or
+            ``max_packet_size`` is not a positive integer within what the family can carry
+            (65,507 for IPv4, 65,527 for IPv6).
 
     .. versionadded:: 0.1.0
     """
@@ -143,15 +145,14 @@ class DatagramTransport:
     def __init__(
         self, endpoint: EndpointConfiguration, max_packet_size: int = DEFAULT_MAX_PACKET_SIZE
     ) -> None:
-        family = endpoint.family
+        family, given = endpoint
         address: str | tuple[str, int]
-        if family == socket.AF_UNIX and isinstance(endpoint.address, str):
-            address = endpoint.address
-            description = address
-        elif family in _FAMILY_LIMITS and not isinstance(endpoint.address, str):
-            address = (endpoint.address.host, endpoint.address.port)
-            host = endpoint.address.host
-            description = f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+        if family == socket.AF_UNIX and isinstance(given, str):
+            address = description = given
+        elif family in _FAMILY_LIMITS and isinstance(given, tuple) and len(given) == 2:
+            # An InternetAddress or any (host, port) pair, as the socket module takes it.
+            host, port = address = given
+            description = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         else:
             raise ValueError(f"metrics endpoints must be UDP or UNIX sockets, got {endpoint!r}")
         check_max_packet_size(max_packet_size, family)
