@@ -9,25 +9,6 @@ from typing import Any, NamedTuple
 from baseplate import config
 
 
-def _positive_integer(text: str) -> int:
-    value = config.Integer(text)
-    if value < 1:
-        raise ValueError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _seconds(text: str) -> datetime.timedelta:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise ValueError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 <= seconds < 10**9:
-        raise ValueError(f"expected a non-negative number of seconds, got {text!r}")
-    return datetime.timedelta(seconds=seconds)
-
-
-_TimespanOrSeconds = config.Fallback(config.Timespan, _seconds)
-
 _NO_TIME = datetime.timedelta(0)
 
 # In the order the keys are checked, so the first bad one is the one reported.
@@ -42,8 +23,8 @@ _SPEC: dict[str, Any] = {
             "timing": config.Optional(config.Boolean, default=False),
         },
     },
-    "max_concurrency": config.Optional(_positive_integer, default=None),
-    "stop_timeout": config.Optional(_TimespanOrSeconds, default=_NO_TIME),
+    "max_concurrency": config.Optional(config.PositiveInteger, default=None),
+    "stop_timeout": config.Optional(config.TimespanOrSeconds, default=_NO_TIME),
     "handler": config.Optional(config.String, default=None),
 }
 
