@@ -46,6 +46,18 @@ def test_errors_name_the_key_and_reference(reference, message):
         load_object(reference, key="[app:main] factory")
 
 
+def test_missing_module_message_says_where_to_look():
+    """A module that does not exist is named, with a hint about installing it or the directory."""
+    with pytest.raises(FactoryError) as info:
+        load_object("no_such_module_xyz.sub:make_app", key="[app:main] factory")
+    expected = (
+        "[app:main] factory = 'no_such_module_xyz.sub:make_app': no module named "
+        "'no_such_module_xyz' (is it installed, or is the current directory the one that holds "
+        "it?)"
+    )
+    assert expected == str(info.value)
+
+
 def test_import_errors_inside_the_module_propagate(tmp_path, monkeypatch):
     """An import failing inside the named module is the module's bug, not a bad reference."""
     (tmp_path / "broken_mod_for_test.py").write_text("import not_installed_dependency_xyz\n")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from baseplate.config import ImportPathError, import_object
 from baseplate.server._errors import FactoryError
 
 
@@ -13,7 +13,8 @@ def load_object(reference: str, *, key: str, default_attribute: str | None = Non
 
     ``reference`` is ``module:attribute`` (the attribute may be dotted), or a plain dotted
     name: with ``default_attribute`` a plain name is a module and the attribute is
-    ``default_attribute``; without it, the part after the last dot is the attribute.
+    ``default_attribute``; without it, the longest prefix that is a module is the module and
+    the rest is the attribute (see :func:`baseplate.config.import_object`).
 
     Args:
         reference: The reference as written in the configuration.
@@ -25,37 +26,20 @@ def load_object(reference: str, *, key: str, default_attribute: str | None = Non
             has no such attribute. An error raised while importing the module itself (a bug
             in it, or a missing dependency of it) propagates unchanged.
     """
-    text = reference.strip()
-    if ":" in text:
-        module_name, _, attribute = text.partition(":")
-    elif default_attribute is not None:
-        module_name, attribute = text, default_attribute
-    else:
-        module_name, _, attribute = text.rpartition(".")
-    if not module_name or not attribute:
-        expected = "module:callable" if default_attribute is None else "module[:callable]"
-        raise FactoryError(reference, key, f"expected a reference like {expected!r}")
     try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        missing = exc.name or ""
-        if module_name == missing or module_name.startswith(missing + "."):
-            raise FactoryError(
-                reference,
-                key,
-                f"no module named {missing!r} (is it installed, or is the current "
-                "directory the one that holds it?)",
-            ) from exc
-        raise
-    found: Any = module
-    for part in attribute.split("."):
-        try:
-            found = getattr(found, part)
-        except AttributeError:
-            raise FactoryError(
-                reference, key, f"module {module_name!r} has no attribute {attribute!r}"
-            ) from None
-    return found
+        return import_object(reference, default_attribute=default_attribute)
+    except ImportPathError as exc:
+        if exc.missing_module is not None:
+            message = (
+                f"{exc.reason} (is it installed, or is the current directory the one that "
+                "holds it?)"
+            )
+        elif exc.missing_attribute is not None:
+            message = exc.reason
+        else:
+            expected = "module:callable" if default_attribute is None else "module[:callable]"
+            message = f"expected a reference like {expected!r}"
+        raise FactoryError(reference, key, message) from exc
 
 
 def load_callable(reference: str, *, key: str, default_attribute: str | None = None) -> Any:
