@@ -8,7 +8,6 @@ from typing import Any, NamedTuple
 
 from baseplate import config
 
-
 _NO_TIME = datetime.timedelta(0)
 
 # In the order the keys are checked, so the first bad one is the one reported.

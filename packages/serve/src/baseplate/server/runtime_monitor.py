@@ -21,8 +21,9 @@ at startup, so a bad value stops ``baseplate-serve`` even before metrics are con
     for every further period the loop stays blocked); the report, with the blocking
     greenlet's stack, is logged at WARNING too.
 
-The client only needs the batch interface of :class:`baseplate.metrics.Client` (see
-:class:`MetricsClient`).
+The client is typed as :class:`baseplate.core.MetricsClient`, the shape every reporter and
+observer expects of a metrics client (:class:`baseplate.metrics.Client` is one); the monitor
+uses only its batches' gauges and timers.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any, Protocol
 
 import gevent
 
+from baseplate.core import MetricsBatch, MetricsClient
 from baseplate.server._server_section import MonitoringConfig
 
 __all__ = [
@@ -46,8 +48,6 @@ __all__ = [
     "ConcurrencyReporter",
     "GCStatsReporter",
     "GCTimingReporter",
-    "MetricsBatch",
-    "MetricsClient",
     "Reporter",
     "RuntimeMonitor",
     "make_reporters",
@@ -61,30 +61,6 @@ REPORT_INTERVAL = 10.0
 
 # Timings waiting for the next report are capped so a stalled reporter cannot grow memory.
 _MAX_PENDING_TIMINGS = 1000
-
-
-class Gauge(Protocol):
-    def replace(self, new_value: float) -> None: ...
-
-
-class Timer(Protocol):
-    def send(self, elapsed: float) -> None: ...
-
-
-class MetricsBatch(Protocol):
-    """What the monitor needs from a metrics batch (:class:`baseplate.metrics.Batch`)."""
-
-    def gauge(self, name: str) -> Gauge: ...
-
-    def timer(self, name: str) -> Timer: ...
-
-    def flush(self) -> None: ...
-
-
-class MetricsClient(Protocol):
-    """What the monitor needs from a metrics client (:class:`baseplate.metrics.Client`)."""
-
-    def batch(self) -> MetricsBatch: ...
 
 
 class Reporter(Protocol):
