@@ -58,20 +58,30 @@ def connect(port: int) -> socket.socket:
     return socket.create_connection(("127.0.0.1", port), timeout=10)
 
 
-def test_keep_alive_requests_on_one_connection(thread_server):
+def wait_for_a_request_in_flight(server) -> None:
+    """Wait (up to 10 s) until ``server`` is handling a request."""
+    deadline = time.monotonic() + 10
+    while server.active_requests < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def serving(thread_server):
+    """``serving(config)``: the app on a WSGI server made from ``config``, in a thread;
+    yields ``(server, port, stop)`` like ``thread_server``."""
+    return lambda config: thread_server(lambda listener: wsgi.make_server(config, listener, app))
+
+
+def test_keep_alive_requests_on_one_connection(serving):
     """Several requests are answered on one keep-alive connection."""
-    with thread_server(lambda listener: wsgi.make_server({}, listener, app)) as (
-        _,
-        port,
-        stop,
-    ):
+    with serving({}) as (_, port, stop):
         with connect(port) as sock:
             answers = [get(sock, f"/{n}")[2] for n in range(3)]
         stop()
     assert [b"/0", b"/1", b"/2"] == answers
 
 
-def test_accepted_sockets_have_tcp_nodelay(thread_server, tmp_path, monkeypatch):
+def test_accepted_sockets_have_tcp_nodelay(serving, tmp_path, monkeypatch):
     """TCP_NODELAY is set on every accepted connection (seen through a custom handler)."""
     (tmp_path / "nodelay_handler_for_test.py").write_text(
         textwrap.dedent(
@@ -91,29 +101,23 @@ def test_accepted_sockets_have_tcp_nodelay(thread_server, tmp_path, monkeypatch)
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     config = {"handler": "nodelay_handler_for_test.RecordingHandler"}
-    with thread_server(lambda listener: wsgi.make_server(config, listener, app)) as (_, port, stop):
+    with serving(config) as (_, port, stop):
         with connect(port) as sock:
             _, _, body = get(sock, "/nodelay")
         stop()
     assert b"1" == body
 
 
-def test_stop_closes_idle_connections_and_finishes_in_flight_requests(thread_server):
+def test_stop_closes_idle_connections_and_finishes_in_flight_requests(serving):
     """On stop an idle keep-alive connection is closed at once, and a request in flight
     is answered (with Connection: close) before its connection closes."""
     config = {"stop_timeout": "10 seconds"}
-    with thread_server(lambda listener: wsgi.make_server(config, listener, app)) as (
-        server,
-        port,
-        stop,
-    ):
+    with serving(config) as (server, port, stop):
         idle = connect(port)
         get(idle, "/warm-up")
         busy = connect(port)
         busy.sendall(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
-        deadline = time.monotonic() + 10
-        while server.active_requests < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for_a_request_in_flight(server)
         assert 1 == server.active_requests
         stopper = threading.Thread(target=stop)
         stopper.start()
@@ -129,20 +133,14 @@ def test_stop_closes_idle_connections_and_finishes_in_flight_requests(thread_ser
     assert 0 == server.active_requests
 
 
-def test_requests_still_running_after_stop_timeout_are_cut_off(thread_server):
+def test_requests_still_running_after_stop_timeout_are_cut_off(serving):
     """A request outlasting stop_timeout is killed: it never gets its answer (gevent may
     still send a 500) and the connection closes."""
     config = {"stop_timeout": "0.2"}
-    with thread_server(lambda listener: wsgi.make_server(config, listener, app)) as (
-        server,
-        port,
-        stop,
-    ):
+    with serving(config) as (server, port, stop):
         busy = connect(port)
         busy.sendall(b"GET /slow?5 HTTP/1.1\r\nHost: test\r\n\r\n")
-        deadline = time.monotonic() + 10
-        while server.active_requests < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for_a_request_in_flight(server)
         stop()
         received = b""
         while chunk := busy.recv(4096):
@@ -151,22 +149,12 @@ def test_requests_still_running_after_stop_timeout_are_cut_off(thread_server):
     assert received == b"" or received.startswith(b"HTTP/1.1 500 ")
 
 
-def test_server_settings_from_config(thread_server):
+def test_server_settings_from_config(serving):
     """max_concurrency sizes the connection pool; stop_timeout takes a span or seconds."""
-    with thread_server(
-        lambda listener: wsgi.make_server(
-            {"max_concurrency": "7", "stop_timeout": "3 seconds"}, listener, app
-        )
-    ) as (server, _, stop):
+    with serving({"max_concurrency": "7", "stop_timeout": "3 seconds"}) as (server, _, stop):
         assert (7, 3.0) == (server.pool.size, server.stop_timeout)
         stop()
-    with thread_server(
-        lambda listener: wsgi.make_server({"stop_timeout": "2.5"}, listener, app)
-    ) as (
-        server,
-        _,
-        stop,
-    ):
+    with serving({"stop_timeout": "2.5"}) as (server, _, stop):
         assert (None, 2.5) == (server.pool.size, server.stop_timeout)
         stop()
 

@@ -113,10 +113,9 @@ def check_thrift_service(
     ``BaseplateService.is_healthy()`` is called instead.
 
     Args:
-        endpoint: The service's address: a UNIX socket path, or a host and port (an
-            :class:`~baseplate.config.InternetAddress` or any ``(host, port)`` pair).
-        probe: Which health question to ask.
-        timeout: Seconds to wait for the connection and the answer.
+        endpoint: The service's address, in the forms :func:`check_wsgi_service` takes.
+        probe: The probe sent in the ``IsHealthyRequest``.
+        timeout: Seconds that connecting and each read or write may take.
 
     Raises:
         HealthCheckError: the service says it is unhealthy.
