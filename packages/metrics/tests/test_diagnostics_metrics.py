@@ -84,8 +84,10 @@ def test_successful_request(baseplate: Baseplate, receiver: socket.socket) -> No
 
 def test_failed_request(baseplate: Baseplate, receiver: socket.socket) -> None:
     """A server span finished with an exception counts as a failure."""
-    context = RequestContext()
-    with pytest.raises(ValueError, match="bad input"), baseplate.make_server_span(context, "op"):
+    with (
+        pytest.raises(ValueError, match="bad input"),
+        baseplate.make_server_span(RequestContext(), "op"),
+    ):
         raise ValueError("bad input")
     timers, others = split_timings(receiver.recv(65536))
     assert [b"myservice.server.op"] == timers
@@ -123,9 +125,8 @@ def test_client_span_and_application_metrics(baseplate: Baseplate, receiver: soc
 
 def test_error_object_log_counts_errors(baseplate: Baseplate, receiver: socket.socket) -> None:
     """span.log("error.object", exc) on a client span increments errors.<ClassName>."""
-    context = RequestContext()
     with (
-        baseplate.make_server_span(context, "handler") as span,
+        baseplate.make_server_span(RequestContext(), "handler") as span,
         span.make_child("memcache.get") as child,
     ):
         child.log("error.object", ConnectionResetError("reset"))
@@ -140,8 +141,7 @@ def test_error_object_log_counts_errors(baseplate: Baseplate, receiver: socket.s
 
 def test_local_span_records_a_timer_only(baseplate: Baseplate, receiver: socket.socket) -> None:
     """A local span records <component_name>.<name> and no success/failure counter."""
-    context = RequestContext()
-    with baseplate.make_server_span(context, "render") as span:
+    with baseplate.make_server_span(RequestContext(), "render") as span:
         with span.make_child("template", local=True, component_name="jinja"):
             pass
         with (
@@ -210,8 +210,7 @@ def test_foreign_context_object_gets_the_batch(
 
 def test_span_names_are_sanitized(baseplate: Baseplate, receiver: socket.socket) -> None:
     """Characters that would corrupt a statsd line are replaced by ``_`` in span names."""
-    context = RequestContext()
-    with baseplate.make_server_span(context, "GET /users/{id}:json|x"):
+    with baseplate.make_server_span(RequestContext(), "GET /users/{id}:json|x"):
         pass
     _, others = split_timings(receiver.recv(65536))
     assert [b"myservice.server.GET /users/{id}_json_x.success:1|c"] == others
@@ -224,8 +223,7 @@ def test_send_errors_never_fail_the_request(caplog: pytest.LogCaptureFixture) ->
         baseplate = Baseplate()
         with caplog.at_level(logging.WARNING):
             baseplate.configure_metrics(make_client("myservice", config.Endpoint(path)))
-            context = RequestContext()
-            with baseplate.make_server_span(context, "resilient") as span:
+            with baseplate.make_server_span(RequestContext(), "resilient") as span:
                 with span.make_child("redis.get"):
                     pass
                 result = "handled"
@@ -257,8 +255,7 @@ def test_background_worker_sends_timings_and_summed_counters(
     baseplate = Baseplate()
     baseplate.configure_metrics(buffered_client)
     for name in ("first", "second", "first"):
-        context = RequestContext()
-        with baseplate.make_server_span(context, name) as span:
+        with baseplate.make_server_span(RequestContext(), name) as span:
             with span.make_child("redis.get"):
                 pass
             with span.make_child("render", local=True, component_name="jinja"):

@@ -65,6 +65,10 @@ class _Metric:
 
     __slots__ = ("_emit", "name")
 
+    # Documented once, here: every instrument's entry in the docs shows it.
+    name: str
+    """The full name of the metric, namespace included."""
+
     def __init__(self, name: str, emit: Emit) -> None:
         self.name = name
         self._emit = emit
@@ -80,9 +84,6 @@ class Counter(_Metric):
     :meth:`Batch.counter <baseplate.metrics.Batch.counter>`. Each call to :meth:`send` (through
     :meth:`increment` or :meth:`decrement`) sends ``name:<delta>|c``, with ``|@<rate>``
     appended when the sample rate is not 1.
-
-    Attributes:
-        name: The full name of the metric, namespace included.
 
     .. versionadded:: 0.1.0
     """
@@ -168,9 +169,6 @@ class Timer(_Metric):
     monotonic clock, so wall-clock adjustments do not distort timings. As a context manager,
     it is started on entry and stopped on exit.
 
-    Attributes:
-        name: The full name of the metric, namespace included.
-
     .. versionadded:: 0.1.0
     """
 
@@ -228,9 +226,6 @@ class Gauge(_Metric):
     It sends ``name:<value>|g``. statsd can also add to a gauge, but the running value is
     lost whenever the statsd server restarts, so only replacing is offered.
 
-    Attributes:
-        name: The full name of the metric, namespace included.
-
     .. versionadded:: 0.1.0
     """
 
@@ -260,9 +255,6 @@ class Histogram(_Metric):
 
     It sends ``name:<value>|h``; the backend must support the ``h`` type, and its
     configuration decides the buckets.
-
-    Attributes:
-        name: The full name of the metric, namespace included.
 
     .. versionadded:: 0.1.0
     """
