@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from baseplate.config import ConfigurationError
-from baseplate.diagnostics.tracing import SidecarRecorder, ZipkinEndpoint, ZipkinSpan
+from baseplate.diagnostics.tracing import SidecarRecorder, ZipkinEndpoint, ZipkinSpan, publisher
 from baseplate.diagnostics.tracing._relay import QUEUE_READ_TIMEOUT
 from baseplate.diagnostics.tracing.publisher import (
     DRAIN_PAUSE,
@@ -596,3 +596,47 @@ def test_sidecar_command_explains_bad_configuration(
     )
     assert result.returncode == 1
     assert expected in result.stderr
+
+
+# --- the publisher extra --------------------------------------------------------------------
+
+
+def test_importing_the_sidecar_imports_neither_metrics_nor_requests() -> None:
+    """baseplate-metrics (the publisher extra) is imported only for metrics.* keys; requests
+    is not used at all."""
+    code = (
+        "import sys, baseplate.diagnostics.tracing, baseplate.diagnostics.tracing.publisher\n"
+        "print(sorted({'baseplate.metrics', 'requests'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=WATCHDOG, check=True
+    )
+    assert result.stdout == "[]\n"
+
+
+def test_no_metrics_keys_need_no_baseplate_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without metrics.* keys the sidecar runs without baseplate-metrics installed."""
+    monkeypatch.setitem(sys.modules, "baseplate.metrics", None)  # as if not installed
+    assert publisher._metrics_client({"zipkin_api_url": "http://z/api/v1"}, {}) is None
+
+
+@pytest.mark.parametrize("app_section", [False, True], ids=["publisher section", "app section"])
+def test_metrics_keys_without_baseplate_metrics_say_what_to_install(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    app_section: bool,
+) -> None:
+    """metrics.* keys (in either section) with baseplate-metrics missing stop the sidecar at
+    startup with status 1 and the pip line of the publisher extra."""
+    monkeypatch.setitem(sys.modules, "baseplate.metrics", None)  # as if not installed
+    metrics = "metrics.namespace = tp\nmetrics.endpoint = 127.0.0.1:8125\n"
+    text = "[trace-publisher:main]\nzipkin_api_url = http://z/api/v1\n"
+    text += f"[app:main]\n{metrics}" if app_section else metrics
+    assert publisher.main([str(write_config(tmp_path, text))]) == 1
+    (error,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert error == (
+        "Cannot start the trace publisher: The trace publisher's metrics (its metrics.* keys) "
+        "needs the baseplate-tracing[publisher] distribution, which is not installed: "
+        "pip install baseplate-tracing[publisher]"
+    )

@@ -161,22 +161,6 @@ def make_client(
     return TracingClient(service_name, sample_rate, recorder, w3c_tracecontext=w3c_tracecontext)
 
 
-def _positive_int(text: str) -> int:
-    value = config.Integer(text)
-    if value < 1:
-        raise ValueError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
-def positive_seconds(text: str) -> float:
-    """Parse a positive span of time: a Timespan (``500 milliseconds``) or plain seconds."""
-    value: datetime.timedelta | float = config.Fallback(config.Timespan, config.Float)(text)
-    seconds = value.total_seconds() if isinstance(value, datetime.timedelta) else value
-    if seconds <= 0:
-        raise ValueError(f"expected a positive span of time, got {text!r}")
-    return seconds
-
-
 def _sample_rate(text: str) -> float:
     value = config.Fallback(config.Percent, config.Float)(text)
     if not 0.0 <= value <= 1.0:
@@ -198,10 +182,12 @@ _SPEC: dict[str, Any] = {
         "service_name": config.String,
         "endpoint": config.Optional(_collector_endpoint),
         "queue_name": config.Optional(config.String),
-        "max_span_queue_size": config.Optional(_positive_int, default=50000),
-        "num_span_workers": config.Optional(_positive_int, default=5),
-        "span_batch_interval": config.Optional(positive_seconds, default=0.5),
-        "num_conns": config.Optional(_positive_int, default=100),
+        "max_span_queue_size": config.Optional(config.PositiveInteger, default=50000),
+        "num_span_workers": config.Optional(config.PositiveInteger, default=5),
+        "span_batch_interval": config.Optional(
+            config.Positive(config.TimespanOrSeconds), default=datetime.timedelta(seconds=0.5)
+        ),
+        "num_conns": config.Optional(config.PositiveInteger, default=100),
         "sample_rate": config.Optional(_sample_rate, default=0.1),
         "w3c_tracecontext": config.Optional(config.Boolean, default=False),
     }
@@ -271,7 +257,7 @@ def tracing_client_from_config(
         tracing_queue_name=cfg.queue_name,
         max_span_queue_size=cfg.max_span_queue_size,
         num_span_workers=cfg.num_span_workers,
-        span_batch_interval=cfg.span_batch_interval,
+        span_batch_interval=cfg.span_batch_interval.total_seconds(),
         num_conns=cfg.num_conns,
         sample_rate=cfg.sample_rate,
         log_if_unconfigured=log_if_unconfigured,

@@ -25,7 +25,9 @@ Its configuration is the ``[trace-publisher:NAME]`` section:
     metrics.endpoint = localhost:8125
 
 The ``metrics.*`` keys, when the section lacks them, are taken from the ``[app:APP_NAME]``
-section (``--app-name``, default ``main``) if it has them.
+section (``--app-name``, default ``main``) if it has them. Metrics need baseplate-metrics,
+the ``publisher`` extra (``pip install baseplate-tracing[publisher]``); without it, a
+configuration with ``metrics.*`` keys stops the sidecar at startup with that advice.
 
 A batch is posted when the next span does not fit in it or when it is one second old.
 The publisher reads the queue until it is empty, then pauses for 10 ms (``DRAIN_PAUSE``)
@@ -35,8 +37,8 @@ Transient failures (I/O errors, timeouts, 5xx, 408, 429) are retried with expone
 backoff for as long as it takes, so a collector outage delays spans but does not lose them.
 While the publisher retries, new spans wait in the queue; it holds 10,000 spans, and once it
 is full the applications drop new spans (each with a rate-limited warning) -- requests are
-never slowed down. A batch the collector refuses with another 4xx can never succeed: it is
-logged, with the collector's response, and dropped.
+never slowed down. A batch the collector refuses with another 4xx (or a redirect, which is
+not followed) can never succeed: it is logged, with the collector's response, and dropped.
 
 On SIGTERM or SIGINT the publisher stops reading, makes one last attempt to post the batch
 it holds, and exits; spans still in the queue stay there for the next publisher.
@@ -46,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import datetime
 import importlib.metadata
 import logging
 import signal
@@ -57,11 +60,10 @@ from types import FrameType
 from typing import Any
 
 from baseplate import config
-from baseplate.core import MetricsClient
+from baseplate.core import MetricsClient, MissingDistributionError
 from baseplate.message_queue import MessageQueue, MessageQueueError
 
 from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
-from ._client import positive_seconds
 from ._recorders import MAX_QUEUE_SIZE, MAX_SPAN_SIZE, QUEUE_NAME_PREFIX
 from ._relay import DRAIN_PAUSE, ZipkinPublisher, publish_from_queue
 
@@ -82,6 +84,8 @@ del _name
 
 logger = logging.getLogger("baseplate.diagnostics.tracing.publisher")
 
+#: What to install for the sidecar's own metrics.
+_PUBLISHER_EXTRA = "baseplate-tracing[publisher]"
 POST_TIMEOUT_DEFAULT = 3.0
 RETRY_LIMIT_DEFAULT = 10
 _MIN_BATCH_SIZE = MAX_SPAN_SIZE + 2
@@ -106,18 +110,14 @@ def _batch_size(text: str) -> int:
     return value
 
 
-def _positive_int(text: str) -> int:
-    value = config.Integer(text)
-    if value < 1:
-        raise ValueError(f"expected a positive whole number, got {text!r}")
-    return value
-
-
 _SPEC: dict[str, Any] = {
     "zipkin_api_url": _api_url,
-    "post_timeout": config.Optional(positive_seconds, default=POST_TIMEOUT_DEFAULT),
+    "post_timeout": config.Optional(
+        config.Positive(config.TimespanOrSeconds),
+        default=datetime.timedelta(seconds=POST_TIMEOUT_DEFAULT),
+    ),
     "max_batch_size": config.Optional(_batch_size, default=MAX_BATCH_SIZE_DEFAULT),
-    "retry_limit": config.Optional(_positive_int, default=RETRY_LIMIT_DEFAULT),
+    "retry_limit": config.Optional(config.PositiveInteger, default=RETRY_LIMIT_DEFAULT),
 }
 
 
@@ -131,16 +131,30 @@ def parse_publisher_config(raw_config: config.RawConfig) -> config.ConfigNamespa
     Raises:
         baseplate.config.ConfigurationError: naming the key that is missing or bad.
     """
-    return config.parse_config(raw_config, _SPEC)
+    cfg = config.parse_config(raw_config, _SPEC)
+    cfg["post_timeout"] = cfg.post_timeout.total_seconds()
+    return cfg
 
 
 def _metrics_client(raw: dict[str, str], app: dict[str, str]) -> MetricsClient | None:
+    """The sidecar's metrics client, if either section has ``metrics.*`` keys.
+
+    Raises:
+        baseplate.core.MissingDistributionError: if there are such keys but baseplate-metrics
+            (the ``publisher`` extra) is not installed.
+    """
     metrics_keys = {key: value for key, value in app.items() if key.startswith("metrics.")}
     metrics_keys.update({key: value for key, value in raw.items() if key.startswith("metrics.")})
     if not metrics_keys:
         return None
-    from baseplate.metrics import metrics_client_from_config
-
+    try:
+        from baseplate.metrics import metrics_client_from_config
+    except ModuleNotFoundError as exc:
+        if exc.name != "baseplate.metrics":
+            raise  # installed, but something it imports is not
+        raise MissingDistributionError(
+            "The trace publisher's metrics (its metrics.* keys)", _PUBLISHER_EXTRA
+        ) from exc
     client: MetricsClient = metrics_client_from_config(metrics_keys)
     return client
 
@@ -199,7 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = parse_publisher_config(raw)
         metrics = _metrics_client(raw, app)
         queue = MessageQueue(QUEUE_NAME_PREFIX + args.queue_name, MAX_QUEUE_SIZE, MAX_SPAN_SIZE)
-    except (OSError, configparser.Error, config.ConfigurationError, MessageQueueError) as exc:
+    except (
+        OSError,
+        configparser.Error,
+        config.ConfigurationError,
+        MessageQueueError,
+        MissingDistributionError,
+    ) as exc:
         logger.error("Cannot start the trace publisher: %s", exc)
         return 1
 
