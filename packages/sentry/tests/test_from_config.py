@@ -214,6 +214,17 @@ def test_bad_processor_is_a_configuration_error(processors_module, path, message
         error_reporter_from_config({"sentry.processors": path}, "app", environ={})
 
 
+def test_import_error_inside_a_processor_module_propagates(tmp_path, monkeypatch):
+    """A processor module that exists but fails to import is its bug, not a bad setting."""
+    (tmp_path / "sentry_test_broken_processors.py").write_text("import not_installed_dep_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "sentry_test_broken_processors", raising=False)
+    with pytest.raises(ModuleNotFoundError, match="not_installed_dep_xyz"):
+        error_reporter_from_config(
+            {"sentry.processors": "sentry_test_broken_processors.scrub"}, "app", environ={}
+        )
+
+
 def test_bad_exception_pattern_is_a_configuration_error():
     """An ignore_exceptions entry with spaces inside cannot be a class name."""
     with pytest.raises(ConfigurationError, match=r"^sentry\.ignore_exceptions: "):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import fnmatch
-import importlib
 import logging
 import os
 import weakref
@@ -18,6 +17,7 @@ from sentry_sdk.utils import BadDsn, Dsn
 from baseplate.config import (
     ConfigurationError,
     Float,
+    ImportPath,
     Optional,
     Percent,
     RawConfig,
@@ -62,36 +62,8 @@ def _parse_exception_pattern(text: str) -> str:
     return text
 
 
-def _import_object(path: str) -> object:
-    module_path, colon, attribute_path = path.partition(":")
-    if colon:
-        module = importlib.import_module(module_path)
-        attributes = attribute_path.split(".")
-    else:
-        parts = path.split(".")
-        for split in range(len(parts) - 1, 0, -1):
-            candidate = ".".join(parts[:split])
-            try:
-                module = importlib.import_module(candidate)
-            except ModuleNotFoundError as exc:
-                if exc.name is not None and (candidate + ".").startswith(exc.name + "."):
-                    continue  # no such module: try a shorter prefix
-                raise
-            attributes = parts[split:]
-            break
-        else:
-            raise ModuleNotFoundError(f"no module named {parts[0]!r}", name=parts[0])
-    found: object = module
-    for attribute in attributes:
-        found = getattr(found, attribute)
-    return found
-
-
 def _parse_processor(text: str) -> tuple[str, Processor]:
-    try:
-        processor = _import_object(text)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import {text!r}: {exc}") from None
+    processor = ImportPath(text)
     if isinstance(processor, type):
         raise ValueError(
             f"{text!r} is a class; sentry-sdk has no processor classes (raven's are gone): "
