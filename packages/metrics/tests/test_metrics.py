@@ -439,10 +439,8 @@ def test_send_failures_are_warned_about_at_most_every_interval(
     unix_receiver: Receiver, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A dead statsd costs one warning per interval, not one per request; all are counted."""
-    from baseplate.metrics import _transport
-
-    monkeypatch.setattr(_transport, "WARNING_INTERVAL", 0.3)
     transport = DatagramTransport(unix_receiver.endpoint)
+    monkeypatch.setattr(transport._failures, "interval", 0.3)
     unix_receiver.sock.close()  # nobody reads: every send now fails
     os.unlink(unix_receiver.endpoint_text)
     with caplog.at_level(logging.WARNING, logger="baseplate.metrics"):

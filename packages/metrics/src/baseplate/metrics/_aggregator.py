@@ -5,9 +5,10 @@ from __future__ import annotations
 import collections
 import logging
 
+from baseplate.core import WarningLimiter
+
 from ._buffered import BufferedTransport
 from ._instruments import Measurement, timer_line
-from ._transport import WarningLimiter
 
 logger = logging.getLogger("baseplate.metrics")
 

@@ -11,7 +11,9 @@ import threading
 import weakref
 from typing import Protocol
 
-from ._transport import DatagramTransport, WarningLimiter
+from baseplate.core import WarningLimiter
+
+from ._transport import DatagramTransport
 
 logger = logging.getLogger("baseplate.metrics")
 

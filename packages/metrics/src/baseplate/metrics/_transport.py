@@ -13,6 +13,7 @@ import time
 from typing import Protocol, runtime_checkable
 
 from baseplate.config import EndpointConfiguration
+from baseplate.core import WarningLimiter
 
 logger = logging.getLogger("baseplate.metrics")
 
@@ -30,43 +31,6 @@ _TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, e
 
 # How long to wait between attempts to connect a socket that could not be connected.
 _RECONNECT_INTERVAL = 1.0
-
-#: At most one warning about the same trouble this often (seconds); what happens in between
-#: is counted in the next one.
-WARNING_INTERVAL = 10.0
-
-
-class WarningLimiter:
-    """Counts occurrences of one kind of trouble, and says when to warn about them.
-
-    Warnings come at most every :data:`WARNING_INTERVAL` seconds, and each one gets the number
-    of occurrences since the previous warning, so nothing goes unreported and a failure that
-    repeats on every request costs one log line per interval, not one per request.
-    """
-
-    __slots__ = ("_next_warning", "_unreported", "total")
-
-    def __init__(self) -> None:
-        self._next_warning = 0.0
-        self._unreported = 0
-        #: Every occurrence counted so far.
-        self.total = 0
-
-    def count(self, occurrences: int = 1) -> int:
-        """Count ``occurrences`` more.
-
-        Returns:
-            When a warning is due now: how many occurred since the last one, these
-            included. Otherwise 0.
-        """
-        self.total += occurrences
-        self._unreported += occurrences
-        now = time.monotonic()
-        if now < self._next_warning:
-            return 0
-        self._next_warning = now + WARNING_INTERVAL
-        due, self._unreported = self._unreported, 0
-        return due
 
 
 @runtime_checkable
