@@ -351,6 +351,27 @@ def test_oversized_line_is_dropped_with_warning(
     ) in caplog.text
 
 
+def test_oversized_lines_are_warned_about_at_most_every_interval(
+    udp_receiver: Receiver, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A metric too long for every request costs one warning per interval; the next warning
+    counts the lines dropped in between."""
+    transport = DatagramTransport(udp_receiver.endpoint, max_packet_size=16)
+    monkeypatch.setattr(transport._oversized, "interval", 0.3)
+    with caplog.at_level(logging.WARNING, logger="baseplate.metrics"):
+        for _ in range(3):
+            transport.send(b"ns.much.too.long.for.sixteen:1|c")
+        time.sleep(0.35)
+        transport.send(b"ns.much.too.long.for.sixteen:1|c")
+    warnings = [r.getMessage() for r in caplog.records if "Dropped metric" in r.getMessage()]
+    assert [
+        "Dropped metric 'ns.much.too.long.for.sixteen': its statsd line is 32 bytes, more than "
+        "the maximum packet size of 16 bytes",
+        "Dropped metric 'ns.much.too.long.for.sixteen': its statsd line is 32 bytes, more than "
+        "the maximum packet size of 16 bytes; 2 more line(s) dropped since the last warning",
+    ] == warnings
+
+
 def test_single_oversized_line_is_dropped(
     udp_receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:

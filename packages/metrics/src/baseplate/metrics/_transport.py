@@ -68,7 +68,8 @@ class DatagramTransport:
     Each payload goes out as one datagram when it fits in ``max_packet_size`` bytes. A larger
     payload (a big batch) is split at line boundaries into as few datagrams as possible, each
     within the limit; a single line longer than the limit cannot be sent and is dropped with a
-    warning naming its metric.
+    warning naming its metric (at most one such warning every ten seconds, which says how many
+    more lines were dropped since the previous one).
 
     The socket is non-blocking, so a statsd server that stops reading can never stall a
     request: a datagram that does not fit in the socket's queue is dropped. On Linux a UNIX
@@ -128,6 +129,7 @@ class DatagramTransport:
         self._connect_error: OSError | None = None
         self._next_connect = 0.0
         self._failures = WarningLimiter()
+        self._oversized = WarningLimiter()
         self._connect()
 
     def __repr__(self) -> str:
@@ -221,13 +223,16 @@ class DatagramTransport:
             self._failed(payload, failures, datagrams, first_error)
 
     def _drop_line(self, line: bytes) -> None:
-        name = line.partition(b":")[0].decode("ascii", "replace")
+        due = self._oversized.count()
+        if not due:
+            return
         logger.warning(
             "Dropped metric %r: its statsd line is %d bytes, more than the maximum packet "
-            "size of %d bytes",
-            name,
+            "size of %d bytes%s",
+            line.partition(b":")[0].decode("ascii", "replace"),
             len(line),
             self.max_packet_size,
+            f"; {due - 1} more line(s) dropped since the last warning" if due > 1 else "",
         )
 
     def _failed(self, payload: bytes, failures: int, datagrams: int, error: OSError) -> None:
