@@ -13,6 +13,7 @@ from baseplate import config
 from baseplate.metrics import (
     BufferedTransport,
     DatagramTransport,
+    PendingSource,
     make_client,
     metrics_client_from_config,
 )
@@ -94,6 +95,36 @@ def test_full_queue_drops_and_warns(
         assert "Dropped 1 metrics payload(s)" in caplog.text
         transport.flush()
         assert b"svc.m0:1|c\nsvc.m1:1|c" == statsd.recv(65536)
+    finally:
+        transport.close()
+
+
+def test_sources_are_drained_at_each_flush(statsd: socket.socket) -> None:
+    """What an added PendingSource drains is sent after the queued payloads, coalesced;
+    a source with nothing to send adds nothing."""
+
+    class Source:
+        def __init__(self, lines: list[bytes]) -> None:
+            self.lines = lines
+
+        def drain(self) -> bytes:
+            drained, self.lines = b"\n".join(self.lines), []
+            return drained
+
+        def clear(self) -> None:  # pragma: no cover - only after a fork
+            self.lines = []
+
+    transport = BufferedTransport(DatagramTransport(_endpoint(statsd)), flush_interval=3600)
+    try:
+        source: PendingSource = Source([b"svc.kept:3|c", b"svc.took:5|ms"])
+        transport.add_source(source)
+        transport.add_source(Source([]))
+        transport.send(b"svc.queued:1|c")
+        transport.flush()
+        assert b"svc.queued:1|c\nsvc.kept:3|c\nsvc.took:5|ms" == statsd.recv(65536)
+        transport.send(b"svc.later:1|c")
+        transport.flush()  # the source has nothing left
+        assert b"svc.later:1|c" == statsd.recv(65536)
     finally:
         transport.close()
 

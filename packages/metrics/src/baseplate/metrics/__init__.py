@@ -38,7 +38,7 @@ rather than dropped, and sending never raises: network problems are logged on th
 
 from __future__ import annotations
 
-from ._buffered import BufferedTransport
+from ._buffered import BufferedTransport, PendingSource
 from ._client import Batch, Client, make_client
 from ._config import metrics_client_from_config
 from ._instruments import BatchCounter, Counter, Gauge, Histogram, Timer
@@ -55,6 +55,7 @@ __all__ = [
     "Gauge",
     "Histogram",
     "NullTransport",
+    "PendingSource",
     "Timer",
     "Transport",
     "make_client",

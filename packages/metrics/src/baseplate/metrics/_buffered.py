@@ -27,13 +27,19 @@ class PendingSource(Protocol):
     """Something that keeps metrics of its own for a :class:`BufferedTransport` to send.
 
     The metrics observer is one: it keeps raw timings and counts and turns them into statsd
-    lines only when the worker flushes (see :meth:`BufferedTransport.add_source`).
+    lines only when the worker flushes (see :meth:`BufferedTransport.add_source`). Both
+    methods are called by the transport, never on a request's path, and must not raise.
+
+    .. versionadded:: 0.1.0
     """
 
     def drain(self) -> bytes:
         """Return the lines kept since the last call, joined by newlines, and forget them.
 
-        Returns ``b""`` when nothing was kept.
+        Called by every flush, on the worker (or the thread that called ``flush``).
+
+        Returns:
+            The ASCII statsd lines, or ``b""`` when nothing was kept.
         """
 
     def clear(self) -> None:
