@@ -85,11 +85,24 @@ def test_bad_sample_rates_are_rejected_with_the_key(text: str) -> None:
         tracing_client_from_config({"tracing.service_name": "s", "tracing.sample_rate": text})
 
 
+def remote_settings(raw: dict[str, str]) -> tuple[str, int, int, float, int]:
+    """The URL, queue size, workers, batch interval and connections of the RemoteRecorder
+    that ``raw`` (with a service name) configures."""
+    recorder = tracing_client_from_config({"tracing.service_name": "s", **raw}).recorder
+    assert isinstance(recorder, RemoteRecorder)
+    return (
+        recorder.url,
+        recorder.max_queue_size,
+        recorder.num_workers,
+        recorder.batch_interval,
+        recorder.num_conns,
+    )
+
+
 def test_endpoint_selects_the_remote_recorder_with_its_settings() -> None:
     """tracing.endpoint makes a RemoteRecorder posting to http://<endpoint>/api/v1/spans."""
-    client = tracing_client_from_config(
+    settings = remote_settings(
         {
-            "tracing.service_name": "s",
             "tracing.endpoint": "127.0.0.1:9411",
             "tracing.max_span_queue_size": "7",
             "tracing.num_span_workers": "2",
@@ -97,44 +110,22 @@ def test_endpoint_selects_the_remote_recorder_with_its_settings() -> None:
             "tracing.num_conns": "3",
         }
     )
-    recorder = client.recorder
-    assert isinstance(recorder, RemoteRecorder)
-    assert recorder.url == "http://127.0.0.1:9411/api/v1/spans"
-    assert (
-        recorder.max_queue_size,
-        recorder.num_workers,
-        recorder.batch_interval,
-        recorder.num_conns,
-    ) == (7, 2, 0.25, 3)
+    assert settings == ("http://127.0.0.1:9411/api/v1/spans", 7, 2, 0.25, 3)
 
 
 def test_remote_recorder_defaults() -> None:
     """The remote recorder's defaults: 50000 spans, 5 workers, 0.5 s, 100 connections."""
-    client = tracing_client_from_config(
-        {"tracing.service_name": "s", "tracing.endpoint": "localhost:9411"}
-    )
-    recorder = client.recorder
-    assert isinstance(recorder, RemoteRecorder)
-    assert (
-        recorder.max_queue_size,
-        recorder.num_workers,
-        recorder.batch_interval,
-        recorder.num_conns,
-    ) == (50000, 5, 0.5, 100)
+    settings = remote_settings({"tracing.endpoint": "localhost:9411"})
+    assert settings == ("http://localhost:9411/api/v1/spans", 50000, 5, 0.5, 100)
 
 
 @pytest.mark.parametrize(("text", "expected"), [("2 seconds", 2.0), ("0.1", 0.1)])
 def test_span_batch_interval_accepts_timespans_and_seconds(text: str, expected: float) -> None:
     """tracing.span_batch_interval is a Timespan or a number of seconds."""
-    client = tracing_client_from_config(
-        {
-            "tracing.service_name": "s",
-            "tracing.endpoint": "localhost:9411",
-            "tracing.span_batch_interval": text,
-        }
+    settings = remote_settings(
+        {"tracing.endpoint": "localhost:9411", "tracing.span_batch_interval": text}
     )
-    assert isinstance(client.recorder, RemoteRecorder)
-    assert client.recorder.batch_interval == expected
+    assert settings[3] == expected
 
 
 @pytest.mark.parametrize(

@@ -290,6 +290,14 @@ def run_publisher_until(
     return received
 
 
+def queue_holding(trace_queue: Callable[..., MessageQueue], *messages: bytes) -> MessageQueue:
+    """A new trace queue with ``messages`` on it, in this order."""
+    queue = trace_queue()
+    for message in messages:
+        queue.put(message)
+    return queue
+
+
 @pytest.mark.integration
 def test_spans_flow_from_the_queue_to_the_collector(
     collector: Callable[..., Any],
@@ -301,10 +309,7 @@ def test_spans_flow_from_the_queue_to_the_collector(
     A message that is not a JSON object is dropped with a warning.
     """
     server = collector()
-    queue = trace_queue()
-    queue.put(SPAN_A)
-    queue.put(b"not json")
-    queue.put(SPAN_B)
+    queue = queue_holding(trace_queue, SPAN_A, b"not json", SPAN_B)
     (received,) = run_publisher_until(queue, server, 1)
     assert received.body == (
         b'[{"traceId":1,"name":"a","id":1,"parentId":0},{"traceId":1,"name":"b","id":2,"parentId":1}]'
@@ -321,9 +326,7 @@ def test_a_bad_message_that_looks_like_json_costs_only_itself(
     """Messages are only parsed once the collector refuses their batch: then the ones that
     are not JSON objects are dropped and the rest posted again."""
     server = collector(script=[(400, b"malformed JSON")], default=(202, b""))
-    queue = trace_queue()
-    for message in (SPAN_A, b"{not json}", SPAN_B):
-        queue.put(message)
+    queue = queue_holding(trace_queue, SPAN_A, b"{not json}", SPAN_B)
     metrics = CountingMetrics()
     received = run_publisher_until(queue, server, 2, metrics=metrics)
     assert received[0].body == b"[" + SPAN_A + b",{not json}," + SPAN_B + b"]"
@@ -341,9 +344,7 @@ def test_a_refused_batch_of_valid_spans_is_not_posted_again(
 ) -> None:
     """Refused for another reason than a bad message: the refusal stands (logged, counted)."""
     server = collector(script=[(400, b"no")], default=(202, b""))
-    queue = trace_queue()
-    queue.put(SPAN_A)
-    queue.put(SPAN_B)
+    queue = queue_holding(trace_queue, SPAN_A, SPAN_B)
     run_publisher_until(queue, server, 1)
     # The loop has ended: a second POST of the batch would have been made by now.
     assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"," + SPAN_B + b"]"]
@@ -355,9 +356,7 @@ def test_a_full_batch_is_posted_before_the_next_span(
 ) -> None:
     """When the next span does not fit, the batch is posted and a new one started with it."""
     server = collector()
-    queue = trace_queue()
-    for message in (SPAN_A, SPAN_B, SPAN_A):
-        queue.put(message)
+    queue = queue_holding(trace_queue, SPAN_A, SPAN_B, SPAN_A)
     received = run_publisher_until(queue, server, 2, max_size=2 + len(SPAN_A) + 1 + len(SPAN_B))
     assert [r.body for r in received] == [
         b"[" + SPAN_A + b"," + SPAN_B + b"]",
@@ -447,8 +446,7 @@ def test_remaining_spans_get_a_last_attempt_on_stop(
 ) -> None:
     """Stopping posts the spans already gathered, without waiting for the batch's age."""
     server = collector()
-    queue = trace_queue()
-    queue.put(SPAN_A)
+    queue = queue_holding(trace_queue, SPAN_A)
     publish_until_queue_read(queue, server.address)
     assert [r.body for r in server.requests] == [b"[" + SPAN_A + b"]"]
 
@@ -461,9 +459,7 @@ def test_spans_not_delivered_when_stopping_go_back_on_the_queue(
 ) -> None:
     """Stopping while the collector fails loses nothing: the queue keeps the spans."""
     server = collector(default=(503, b""))
-    queue = trace_queue()
-    queue.put(SPAN_A)
-    queue.put(SPAN_B)
+    queue = queue_holding(trace_queue, SPAN_A, SPAN_B)
     publish_until_queue_read(queue, server.address)
     assert len(server.requests) == 1  # the last attempt, refused with 503
     assert [queue.get(timeout=0), queue.get(timeout=0)] == [SPAN_A, SPAN_B]

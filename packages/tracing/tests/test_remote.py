@@ -122,16 +122,28 @@ def test_a_batch_of_large_spans_is_split_into_posts_of_at_most_500_kib(
 
 
 @pytest.mark.integration
-def test_a_failed_post_loses_the_rest_of_its_batch_without_trying_it(
-    collector: Callable[..., Any], caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("make_span", "count", "answer"),
+    [
+        pytest.param(span, 1, b"collector exploded", id="one POST"),
+        pytest.param(big_span, 30, b"down", id="a batch of several POSTs"),
+    ],
+)
+def test_a_failed_post_loses_its_spans_and_the_rest_of_its_batch(
+    collector: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+    make_span: Callable[[int], ZipkinSpan],
+    count: int,
+    answer: bytes,
 ) -> None:
-    """Once the collector fails, the batch's later POSTs are not tried; all are counted."""
-    server = collector(default=(500, b"down"))
+    """A non-2xx answer loses the batch (no retries here) and logs the status and body; once
+    the collector fails, the batch's later POSTs are not tried; all its spans are counted."""
+    server = collector(default=(500, answer))
     recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.05)
-    deliver(recorder, [big_span(number) for number in range(30)])
-    assert (recorder.failed, recorder.sent, len(server.requests)) == (30, 0, 1)
+    deliver(recorder, [make_span(number) for number in range(count)])
+    assert (recorder.failed, recorder.sent, len(server.requests)) == (count, 0, 1)
     messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
-    assert any("answered 500 to 30 span(s): down" in m for m in messages)
+    assert any(f"answered 500 to {count} span(s): {answer.decode()}" in m for m in messages)
 
 
 class Unencodable(ZipkinSpan):
@@ -257,19 +269,6 @@ def test_blackholed_endpoint_does_not_block_requests(
         r.getMessage() for r in caplog.records if r.name == LOGGER and r.levelno == logging.WARNING
     ]
     assert any(w.startswith("Trace span queue is full (3 spans waiting") for w in warnings)
-
-
-@pytest.mark.integration
-def test_collector_errors_are_logged_with_the_response(
-    collector: Callable[..., Any], caplog: pytest.LogCaptureFixture
-) -> None:
-    """A non-2xx answer loses the batch (no retries here) and logs the status and body."""
-    server = collector(default=(500, b"collector exploded"))
-    recorder = RemoteRecorder(server.address, num_workers=1, batch_interval=0.01)
-    deliver(recorder, [span(1)])
-    assert (recorder.failed, len(server.requests)) == (1, 1)
-    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
-    assert any("answered 500 to 1 span(s): collector exploded" in m for m in messages)
 
 
 @pytest.mark.integration
