@@ -19,6 +19,7 @@ from baseplate.core import (
     ServerSpan,
     Span,
     TraceInfo,
+    _plugins,
 )
 from baseplate.core.testing import RecordingObserver
 from baseplate.diagnostics.logging import LoggingBaseplateObserver
@@ -391,16 +392,17 @@ def test_configure_observers_without_diagnostics_config_installs_logging_only(mo
 
 
 @pytest.mark.parametrize(
-    ("key", "module", "distribution"),
+    ("key", "plugin", "distribution"),
     [
-        ("metrics.namespace", "baseplate.metrics", "baseplate-metrics"),
-        ("tracing.service_name", "baseplate.diagnostics.tracing", "baseplate-tracing"),
-        ("sentry.dsn", "baseplate.diagnostics.sentry", "baseplate-sentry"),
+        ("metrics.namespace", "metrics", "baseplate-metrics"),
+        ("tracing.service_name", "tracing", "baseplate-tracing"),
+        ("sentry.dsn", "sentry", "baseplate-sentry"),
     ],
 )
-def test_configure_observers_names_missing_distribution(key, module, distribution, monkeypatch):
+def test_configure_observers_names_missing_distribution(key, plugin, distribution, monkeypatch):
     """A configured observer whose distribution is absent fails with the install line."""
-    # None in sys.modules makes importing the module fail as if it were not installed.
-    monkeypatch.setitem(sys.modules, module, None)
+    # Without the distribution its observer plug-in's entry point is not there.
+    found = [ep for ep in _plugins.observer_entry_points() if ep.name != plugin]
+    monkeypatch.setattr(_plugins, "observer_entry_points", lambda: found)
     with pytest.raises(MissingDistributionError, match=f"{key}.*pip install {distribution}"):
         Baseplate().configure_observers({key: "x"})

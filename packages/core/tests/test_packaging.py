@@ -30,3 +30,33 @@ def test_core_imports_only_the_standard_library():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_public_names_report_baseplate_core_as_their_module():
+    """Every class and function in __all__ says it lives in baseplate.core, not a _module."""
+    import types
+
+    import baseplate.core
+
+    checked = []
+    for name in baseplate.core.__all__:
+        public = getattr(baseplate.core, name)
+        if isinstance(public, type | types.FunctionType):
+            assert public.__module__ == "baseplate.core", name
+            checked.append(name)
+    assert {"Baseplate", "Span", "WarningLimiter", "ObserverPlugin", "format_traceparent"} <= set(
+        checked
+    )
+
+
+def test_errors_pickle_under_their_public_names():
+    """An error crossing a process boundary is rebuilt from its public name."""
+    import pickle
+
+    from baseplate.core import MissingDistributionError, ParentSpanAlreadyFinishedError
+
+    missing = pickle.loads(pickle.dumps(MissingDistributionError("a feature", "baseplate-x")))
+    assert (missing.feature, missing.distribution) == ("a feature", "baseplate-x")
+    finished = pickle.loads(pickle.dumps(ParentSpanAlreadyFinishedError("parent", "child")))
+    assert str(finished) == str(ParentSpanAlreadyFinishedError("parent", "child"))
+    assert b"baseplate.core._errors" not in pickle.dumps(missing)

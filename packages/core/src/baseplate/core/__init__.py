@@ -27,6 +27,7 @@ installed.
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import Any
 
 from ._baseplate import Baseplate
@@ -46,6 +47,7 @@ from ._metrics import (
     MetricsTimer,
 )
 from ._observer import BaseplateObserver, ExcInfo, ServerSpanObserver, SpanObserver
+from ._plugins import ObserverPlugin
 from ._span import LocalSpan, ServerSpan, Span
 from ._trace_info import FLAG_DEBUG, MAX_ID, TraceInfo, format_traceparent
 from ._warnings import WarningLimiter
@@ -66,6 +68,7 @@ __all__ = [
     "MetricsHistogram",
     "MetricsTimer",
     "MissingDistributionError",
+    "ObserverPlugin",
     "ParentSpanAlreadyFinishedError",
     "RequestContext",
     "ReusedContextObjectError",
@@ -77,6 +80,14 @@ __all__ = [
     "WarningLimiter",
     "format_traceparent",
 ]
+
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name ``baseplate.core`` rather than a private module.
+for _name in __all__:
+    _public = globals()[_name]
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _name, _public
 
 # Names the original framework had here, now owned by baseplate-edgecontext.
 _EDGECONTEXT_NAMES = frozenset(
@@ -99,7 +110,7 @@ _EDGECONTEXT_NAMES = frozenset(
 
 def __getattr__(name: str) -> Any:
     if name in _EDGECONTEXT_NAMES:
-        from ._baseplate import load_optional
+        from ._optional import load_optional
 
         return load_optional(
             "baseplate.edgecontext", name, "baseplate-edgecontext", f"baseplate.core.{name}"

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 from collections.abc import Mapping
 from typing import Any
 
+from . import _plugins
 from ._context import ContextFactory, RequestContext
-from ._errors import MissingDistributionError
 from ._metrics import MetricsClient
 from ._observer import BaseplateObserver
+from ._optional import load_optional
 from ._span import ServerSpan
 from ._trace_info import TraceInfo, new_span_id
 
 logger = logging.getLogger("baseplate.core")
 
 _RESERVED_CONTEXT_NAMES = frozenset({"trace", "bind", "clone_for_span"})
-
-
-def load_optional(module: str, attribute: str, distribution: str, feature: str) -> Any:
-    """Import ``attribute`` from ``module``, which another distribution provides.
-
-    Raises:
-        MissingDistributionError: naming ``distribution`` if ``module`` is not installed.
-    """
-    try:
-        imported = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and (module == exc.name or module.startswith(exc.name + ".")):
-            raise MissingDistributionError(feature, distribution) from exc
-        raise
-    return getattr(imported, attribute)
 
 
 class Baseplate:
@@ -171,8 +155,11 @@ class Baseplate:
     ) -> None:
         """Install every observer the application's configuration asks for.
 
-        Logging is always installed. The others are installed only when configured, each
-        from its own distribution's ``*_from_config`` helper:
+        Logging is always installed, first. The others come from observer plug-ins: every
+        installed distribution that registers an :class:`~baseplate.core.ObserverPlugin`
+        in the ``baseplate.observers`` entry-point group is asked whether the configuration
+        switches it on, and configures its observer if so. This repository's observer
+        distributions register these:
 
         ==========================  ======================================  =================
         when the config has         installs                                distribution
@@ -182,7 +169,9 @@ class Baseplate:
         ``sentry.dsn``              :meth:`configure_error_reporting`       baseplate-sentry
         ==========================  ======================================  =================
 
-        so an application factory stays short::
+        each from its own distribution's ``*_from_config`` helper, in that order; other
+        plug-ins follow, in the order of their entry points' names. So an application
+        factory stays short::
 
             def make_app(app_config):
                 baseplate = Baseplate()
@@ -199,35 +188,19 @@ class Baseplate:
                 reporting to tell the application's frames from libraries'.
 
         Raises:
-            MissingDistributionError: if a configured observer's distribution is not
-                installed.
+            MissingDistributionError: if the configuration asks for one of the observers in
+                the table above and its distribution is not installed (checked before any
+                of them is configured).
             ConfigurationError: (from :mod:`baseplate.config`) if a value is invalid.
+            TypeError: if an installed ``baseplate.observers`` entry point does not name an
+                :class:`~baseplate.core.ObserverPlugin`.
         """
         self.configure_logging()
-        if "metrics.namespace" in app_config:
-            from_config = load_optional(
-                "baseplate.metrics",
-                "metrics_client_from_config",
-                "baseplate-metrics",
-                "metrics.namespace in the configuration",
-            )
-            self.configure_metrics(from_config(app_config))
-        if "tracing.service_name" in app_config:
-            from_config = load_optional(
-                "baseplate.diagnostics.tracing",
-                "tracing_client_from_config",
-                "baseplate-tracing",
-                "tracing.service_name in the configuration",
-            )
-            self.configure_tracing(from_config(app_config))
-        if "sentry.dsn" in app_config or os.environ.get("SENTRY_DSN"):
-            from_config = load_optional(
-                "baseplate.diagnostics.sentry",
-                "error_reporter_from_config",
-                "baseplate-sentry",
-                "sentry.dsn in the configuration (or SENTRY_DSN in the environment)",
-            )
-            self.configure_error_reporting(from_config(app_config, module_name or "__main__"))
+        plugins = _plugins.load_observer_plugins()
+        _plugins.check_built_ins(plugins, app_config)
+        for loaded in plugins:
+            if _plugins.is_switched_on(loaded.plugin, app_config):
+                loaded.plugin.configure(self, app_config, module_name or "__main__")
 
     def add_to_context(self, name: str, context_factory: ContextFactory) -> None:
         """Add an attribute to each request's context object.

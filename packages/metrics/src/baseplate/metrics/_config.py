@@ -6,6 +6,7 @@ import datetime
 import socket
 
 from baseplate import config
+from baseplate.core import Baseplate, ObserverPlugin
 
 from ._client import Client, make_client
 from ._names import check_namespace
@@ -91,3 +92,19 @@ def metrics_client_from_config(raw_config: config.RawConfig) -> Client:
         max_packet_size=max_packet_size,
         flush_interval=interval if interval > 0 else None,
     )
+
+
+class _ObserverPlugin:
+    """Request metrics for ``Baseplate.configure_observers``: on with ``metrics.namespace``."""
+
+    config_keys = ("metrics.namespace",)
+    environment_variables: tuple[str, ...] = ()
+
+    def configure(
+        self, baseplate: Baseplate, app_config: config.RawConfig, module_name: str
+    ) -> None:
+        baseplate.configure_metrics(metrics_client_from_config(app_config))
+
+
+#: What the ``baseplate.observers`` entry point ``metrics`` names.
+observer_plugin: ObserverPlugin = _ObserverPlugin()

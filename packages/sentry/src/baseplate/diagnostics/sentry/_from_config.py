@@ -25,6 +25,7 @@ from baseplate.config import (
     TupleOf,
     parse_config,
 )
+from baseplate.core import Baseplate, ObserverPlugin
 
 from ._release import module_revision
 
@@ -235,3 +236,18 @@ def _flush_at_exit(reference: weakref.ref[Any]) -> None:
     client = reference()
     if client is not None and client.is_active():
         client.flush(timeout=client.options["shutdown_timeout"])
+
+
+class _ObserverPlugin:
+    """Error reporting for ``Baseplate.configure_observers``: on with ``sentry.dsn`` or
+    a non-empty ``SENTRY_DSN`` in the environment."""
+
+    config_keys = ("sentry.dsn",)
+    environment_variables = ("SENTRY_DSN",)
+
+    def configure(self, baseplate: Baseplate, app_config: RawConfig, module_name: str) -> None:
+        baseplate.configure_error_reporting(error_reporter_from_config(app_config, module_name))
+
+
+#: What the ``baseplate.observers`` entry point ``sentry`` names.
+observer_plugin: ObserverPlugin = _ObserverPlugin()

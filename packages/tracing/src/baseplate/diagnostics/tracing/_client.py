@@ -8,7 +8,7 @@ import socket
 from typing import Any
 
 from baseplate import config
-from baseplate.core import WarningLimiter
+from baseplate.core import Baseplate, ObserverPlugin, WarningLimiter
 
 from ._recorders import LoggingRecorder, NullRecorder, Recorder, SidecarRecorder
 from ._remote import RemoteRecorder
@@ -263,3 +263,19 @@ def tracing_client_from_config(
         log_if_unconfigured=log_if_unconfigured,
         w3c_tracecontext=cfg.w3c_tracecontext,
     )
+
+
+class _ObserverPlugin:
+    """Tracing for ``Baseplate.configure_observers``, on when ``tracing.service_name`` is set."""
+
+    config_keys = ("tracing.service_name",)
+    environment_variables: tuple[str, ...] = ()
+
+    def configure(
+        self, baseplate: Baseplate, app_config: config.RawConfig, module_name: str
+    ) -> None:
+        baseplate.configure_tracing(tracing_client_from_config(app_config))
+
+
+#: What the ``baseplate.observers`` entry point ``tracing`` names.
+observer_plugin: ObserverPlugin = _ObserverPlugin()

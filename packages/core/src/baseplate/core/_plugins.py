@@ -1,0 +1,178 @@
+"""Observer plug-ins: distributions that offer an observer to ``configure_observers``.
+
+A distribution registers a plug-in under the ``baseplate.observers`` entry-point group of its
+``pyproject.toml``; the entry point names an :class:`ObserverPlugin`. Core knows the three
+observer distributions of this repository only to name the one to install when a
+configuration asks for it and it is missing (:data:`_BUILT_INS`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Collection, Mapping
+from importlib import metadata
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from ._errors import MissingDistributionError
+from ._optional import is_missing
+
+if TYPE_CHECKING:
+    from ._baseplate import Baseplate
+
+logger = logging.getLogger("baseplate.core")
+
+#: The entry-point group observer distributions register their plug-in in.
+GROUP = "baseplate.observers"
+
+
+class ObserverPlugin(Protocol):
+    """What a ``baseplate.observers`` entry point names: an observer to switch on by config.
+
+    :meth:`Baseplate.configure_observers <baseplate.core.Baseplate.configure_observers>`
+    loads every installed plug-in and calls :meth:`configure` on each one that is switched
+    on: when the configuration has one of its :attr:`config_keys`, or the environment has a
+    non-empty value for one of its :attr:`environment_variables`. Loading a plug-in imports
+    the module its entry point names, whether or not it is switched on, so keep that module
+    cheap to import.
+
+    A distribution declares it in its ``pyproject.toml``; the entry point's name is the
+    plug-in's name (plug-ins are configured in the order metrics, tracing, sentry, then by
+    name)::
+
+        [project.entry-points."baseplate.observers"]
+        prometheus = "acme_prometheus._plugin:observer_plugin"
+
+    .. versionadded:: 0.1.0
+    """
+
+    @property
+    def config_keys(self) -> Collection[str]:
+        """Configuration keys any one of which switches the plug-in on."""
+
+    @property
+    def environment_variables(self) -> Collection[str]:
+        """Environment variables a non-empty value of which switches it on (may be empty)."""
+
+    def configure(
+        self, baseplate: Baseplate, app_config: Mapping[str, str], module_name: str
+    ) -> None:
+        """Build the observer from ``app_config`` and register it on ``baseplate``.
+
+        Called once, by ``configure_observers``, before the application serves. It reads
+        and validates every key it uses, typically through the distribution's own
+        ``*_from_config`` helper and one of the ``Baseplate.configure_*`` methods or
+        :meth:`Baseplate.register <baseplate.core.Baseplate.register>`.
+
+        Args:
+            baseplate: The object being configured.
+            app_config: The application's raw configuration.
+            module_name: The application's root module (``"__main__"`` if not given).
+
+        Raises:
+            ConfigurationError: (from :mod:`baseplate.config`) naming a key whose value is
+                not acceptable.
+        """
+
+
+class _BuiltIn(NamedTuple):
+    """An observer distribution of this repository: how it is switched on, what installs it."""
+
+    name: str
+    key: str
+    environment_variable: str | None
+    distribution: str
+
+    def is_switched_on(self, app_config: Mapping[str, str]) -> bool:
+        variable = self.environment_variable
+        return self.key in app_config or bool(variable and os.environ.get(variable))
+
+    @property
+    def feature(self) -> str:
+        also = f" (or {self.environment_variable} in the environment)"
+        return f"{self.key} in the configuration{also if self.environment_variable else ''}"
+
+
+# In the order they are configured; other plug-ins follow, by name.
+_BUILT_INS = (
+    _BuiltIn("metrics", "metrics.namespace", None, "baseplate-metrics"),
+    _BuiltIn("tracing", "tracing.service_name", None, "baseplate-tracing"),
+    _BuiltIn("sentry", "sentry.dsn", "SENTRY_DSN", "baseplate-sentry"),
+)
+_RANKS = {built_in.name: rank for rank, built_in in enumerate(_BUILT_INS)}
+
+
+class _Loaded(NamedTuple):
+    name: str
+    plugin: ObserverPlugin
+    distribution: str
+
+
+def observer_entry_points() -> list[metadata.EntryPoint]:
+    """Every installed entry point of the ``baseplate.observers`` group."""
+    return list(metadata.entry_points(group=GROUP))
+
+
+def _distribution_name(entry_point: metadata.EntryPoint) -> str:
+    dist = entry_point.dist
+    return dist.name if dist is not None else "an unknown distribution"
+
+
+def load_observer_plugins() -> list[_Loaded]:
+    """Load every installed observer plug-in, in the order they are configured.
+
+    An entry point whose module is not installed (metadata left behind) is skipped with a
+    warning.
+
+    Raises:
+        TypeError: if an entry point names something that is not an :class:`ObserverPlugin`.
+        Exception: whatever importing an entry point's module raised, with a note naming it.
+    """
+    loaded = []
+    for entry_point in observer_entry_points():
+        distribution = _distribution_name(entry_point)
+        try:
+            plugin = entry_point.load()
+        except ModuleNotFoundError as exc:
+            if not is_missing(exc, entry_point.module):
+                exc.add_note(f"loading observer plug-in {entry_point.value!r} of {distribution}")
+                raise
+            logger.warning(
+                "Observer plug-in %r of %s names %r, which is not installed; skipped",
+                entry_point.name,
+                distribution,
+                entry_point.value,
+            )
+            continue
+        except Exception as exc:
+            exc.add_note(f"loading observer plug-in {entry_point.value!r} of {distribution}")
+            raise
+        for member in ("config_keys", "environment_variables", "configure"):
+            if not hasattr(plugin, member):
+                raise TypeError(
+                    f"the baseplate.observers entry point {entry_point.name!r} of "
+                    f"{distribution} must name an ObserverPlugin (with config_keys, "
+                    f"environment_variables and configure), got {plugin!r}"
+                )
+        loaded.append(_Loaded(entry_point.name, plugin, distribution))
+    loaded.sort(key=lambda item: (_RANKS.get(item.name, len(_RANKS)), item.name, item.distribution))
+    return loaded
+
+
+def is_switched_on(plugin: ObserverPlugin, app_config: Mapping[str, str]) -> bool:
+    """Whether the configuration (or the environment) asks for ``plugin``."""
+    return any(key in app_config for key in plugin.config_keys) or any(
+        os.environ.get(variable) for variable in plugin.environment_variables
+    )
+
+
+def check_built_ins(loaded: Collection[_Loaded], app_config: Mapping[str, str]) -> None:
+    """Raise if the configuration asks for a built-in observer that is not installed.
+
+    Raises:
+        MissingDistributionError: naming the first such observer's distribution.
+    """
+    names = {item.name for item in loaded}
+    for built_in in _BUILT_INS:
+        if built_in.name not in names and built_in.is_switched_on(app_config):
+            raise MissingDistributionError(built_in.feature, built_in.distribution)
