@@ -25,7 +25,7 @@ class ServiceConfig(NamedTuple):
     """The ``NAME`` of the ``[server:NAME]`` section that was read, if one was."""
 
     app: Mapping[str, str]
-    """The ``[app:NAME]`` section: what the application factory receives."""
+    """The ``[app:NAME]`` section, which the application factory receives."""
 
     server: Mapping[str, str] | None
     """The ``[server:NAME]`` section, or ``None`` when it was not asked for."""

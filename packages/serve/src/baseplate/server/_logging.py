@@ -8,9 +8,9 @@ import warnings
 
 from baseplate.server._config_file import ServiceConfig
 
-#: The default log format: process id, thread name -- under baseplate-serve each request's
-#: greenlet is renamed to the request's trace id by the logging observer -- logger name,
-#: level and message.
+#: The format of the default log handler, with the process id, the thread name (under
+#: baseplate-serve each request's greenlet is renamed to the request's trace id by the
+#: logging observer), the logger's name, the level and the message.
 DEFAULT_LOG_FORMAT = "%(process)s:%(threadName)s:%(name)s:%(levelname)s:%(message)s"
 
 

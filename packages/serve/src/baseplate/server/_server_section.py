@@ -37,17 +37,18 @@ class MonitoringConfig(NamedTuple):
     """
 
     concurrency: bool
-    """``monitoring.concurrency``: gauge the requests in flight (default ``True``)."""
+    """Whether to gauge the requests in flight (``monitoring.concurrency``, default ``True``)."""
 
     gc_stats: bool
-    """``monitoring.gc.stats``: gauge the garbage collector's counts (default ``True``)."""
+    """Whether to gauge the garbage collector's counts (``monitoring.gc.stats``, default
+    ``True``)."""
 
     gc_timing: bool
-    """``monitoring.gc.timing``: time each garbage collection (default ``False``)."""
+    """Whether to time each garbage collection (``monitoring.gc.timing``, default ``False``)."""
 
     blocked_hub: float | None
-    """``monitoring.blocked_hub``: report the event loop blocked for longer than this many
-    seconds; ``None`` (the default) to not watch it."""
+    """Report the event loop blocked for longer than this many seconds; ``None`` (the
+    default) to not watch it (``monitoring.blocked_hub``, a span of time)."""
 
 
 class ServerSection(NamedTuple):
@@ -57,25 +58,25 @@ class ServerSection(NamedTuple):
     """
 
     factory: str
-    """``factory``: the ``module[:callable]`` that makes the server; ``""`` when missing."""
+    """The ``module[:callable]`` that makes the server (``factory``); ``""`` when missing."""
 
     drain_time: float
-    """``drain_time``: seconds between the shutdown signal and closing the listener, during
-    which readiness checks fail (a span of time; default 0)."""
+    """Seconds between the shutdown signal and closing the listener, during which readiness
+    checks fail (``drain_time``, a span of time; default 0)."""
 
     monitoring: MonitoringConfig
-    """The ``monitoring.*`` keys."""
+    """Which process-level metrics the ``monitoring.*`` keys turn on."""
 
     max_concurrency: int | None
-    """``max_concurrency``: the most connections a built-in server handles at once; ``None``
+    """The most connections a built-in server handles at once (``max_concurrency``); ``None``
     (the default) for no limit."""
 
     stop_timeout: float
-    """``stop_timeout``: seconds that in-flight requests get to finish when a built-in server
-    stops (a span of time or a number of seconds; default 0)."""
+    """Seconds that in-flight requests get to finish when a built-in server stops
+    (``stop_timeout``, a span of time or a number of seconds; default 0)."""
 
     handler: str | None
-    """``handler``: the dotted name of the WSGI server's handler class, if one is given."""
+    """The dotted name of the WSGI server's handler class (``handler``), if one is given."""
 
 
 def parse_server_section(section: Mapping[str, str]) -> ServerSection:

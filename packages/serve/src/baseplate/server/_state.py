@@ -61,8 +61,8 @@ class ServerState(enum.Enum):
     """Accepting and handling requests. The state of any process not being stopped."""
 
     DRAINING = "draining"
-    """Shutdown has begun: requests are still served, but readiness checks fail so that load
-    balancers stop sending new ones (the server's ``drain_time``)."""
+    """Shutdown has begun. Requests are still served, but readiness checks fail so that load
+    balancers stop sending new ones (for the server's ``drain_time``)."""
 
     STOPPING = "stopping"
     """The listener is closed; in-flight requests are finishing."""

@@ -71,7 +71,7 @@ def supervise(server_command: Sequence[str]) -> None:
     """Run the server as a child of hupper's worker and pass its files to the monitor.
 
     ``SIGTERM`` (the monitor restarting or stopping) is passed on to the server, which is
-    killed if it has not stopped within :data:`SERVER_STOP_LIMIT` seconds. ``SIGINT`` is
+    killed if it has not stopped within ``SERVER_STOP_LIMIT`` (20) seconds. ``SIGINT`` is
     ignored: Ctrl-C reaches the server directly, as it is in the same process group.
     Exits with the server's exit status.
 

@@ -44,6 +44,7 @@ from baseplate.core import MetricsBatch, MetricsClient
 from baseplate.server._server_section import MonitoringConfig
 
 __all__ = [
+    "REPORT_INTERVAL",
     "BlockedHubReporter",
     "ConcurrencyReporter",
     "GCStatsReporter",
@@ -51,6 +52,7 @@ __all__ = [
     "Reporter",
     "RuntimeMonitor",
     "make_reporters",
+    "metric_prefix",
     "start",
 ]
 
@@ -217,7 +219,16 @@ def _active_requests_source(server: Any) -> Callable[[], int]:
 
 
 def metric_prefix(hostname: str | None = None, pid: int | None = None) -> str:
-    """``runtime.<hostname>.PID<pid>`` for this process (dots in the host name become ``_``)."""
+    """Return ``runtime.<hostname>.PID<pid>``, the prefix of every process metric.
+
+    Dots in the host name become ``_``, so the host stays one segment of the metric's name.
+
+    Args:
+        hostname: The host name; this machine's when ``None``.
+        pid: The process id; this process's when ``None``.
+
+    .. versionadded:: 0.1.0
+    """
     host = (hostname if hostname is not None else socket.gethostname()).replace(".", "_")
     return f"runtime.{host}.PID{pid if pid is not None else os.getpid()}"
 
