@@ -87,8 +87,8 @@ class WarningLimiter:
             occurrences: How many occurred (a batch of dropped items counts its size).
 
         Returns:
-            When a warning is due now: how many occurred since the last warning, these
-            included. Otherwise 0 (the occurrences are carried into the next warning).
+            How many occurred since the last warning, these included, when a warning is due
+            now; otherwise 0 (the occurrences are carried into the next warning).
         """
         with self._lock:
             self._total += occurrences

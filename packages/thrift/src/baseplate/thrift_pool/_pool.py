@@ -97,7 +97,8 @@ class ThriftConnectionPool:
             giving up; attempts after the first are spaced out by a short exponential
             backoff (20 ms, 40 ms, ...).
         protocol_factory: Makes the protocol for each new connection from its (buffered
-            socket) transport. The default, :class:`THeaderProtocolFactory`, can carry the
+            socket) transport. The default,
+            :class:`~thrift.protocol.THeaderProtocol.THeaderProtocolFactory`, can carry the
             trace headers; use another for services that do not speak THeader.
 
     Raises:
@@ -164,9 +165,10 @@ class ThriftConnectionPool:
         ``UNKNOWN``.
 
         Raises:
-            TTransportException: ``NOT_OPEN`` if no slot became free within ``timeout``
-                ("timed out waiting for a connection slot") or no connection could be opened
-                in ``max_retries`` attempts; ``TIMED_OUT`` or ``UNKNOWN`` as above.
+            ~thrift.transport.TTransport.TTransportException: ``NOT_OPEN`` if no slot
+                became free within ``timeout`` ("timed out waiting for a connection slot") or
+                no connection could be opened in ``max_retries`` attempts; ``TIMED_OUT`` or
+                ``UNKNOWN`` as above.
         """
         return _PooledConnection(self)
 

@@ -26,9 +26,9 @@ _current_iprot: contextvars.ContextVar[Any] = contextvars.ContextVar("baseplate_
 def server_protocol_factory() -> Any:
     """Return the protocol factory a Baseplate Thrift server uses.
 
-    It is a :class:`THeaderProtocolFactory` that also accepts plain framed and unframed
-    binary-protocol clients and answers each in its own dialect. Only THeader clients can send
-    headers, so only they can carry trace context.
+    It is a :class:`~thrift.protocol.THeaderProtocol.THeaderProtocolFactory` that also accepts
+    plain framed and unframed binary-protocol clients and answers each in its own dialect. Only
+    THeader clients can send headers, so only they can carry trace context.
 
     .. versionadded:: 0.1.0
     """
