@@ -45,3 +45,9 @@ __all__ = [
     "make_signature",
     "validate_signature",
 ]
+
+# Present the public classes and functions under this module, so reprs, pickles and the
+# documentation name it rather than the private module that defines them.
+for _name in __all__:
+    globals()[_name].__module__ = __name__
+del _name

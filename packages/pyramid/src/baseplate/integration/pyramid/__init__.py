@@ -48,3 +48,9 @@ __all__ = [
     "ServerSpanInitialized",
     "StaticTrustHandler",
 ]
+
+# Present the public classes and functions under this module, so reprs, pickles and the
+# documentation name it rather than the private module that defines them.
+for _name in __all__:
+    globals()[_name].__module__ = __name__
+del _name
