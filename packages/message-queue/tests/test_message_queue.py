@@ -11,11 +11,10 @@ import sys
 import textwrap
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
 
 import posix_ipc
 import pytest
+from baseplate_testing import QueueFactory, unique_queue_name
 
 from baseplate.message_queue import (
     InvalidParametersError,
@@ -25,32 +24,8 @@ from baseplate.message_queue import (
     TimedOutError,
 )
 
-QueueFactory = Callable[..., MessageQueue]
-
 # Generous bound for waits on other threads and processes; never reached when things work.
 WATCHDOG = 20.0
-
-
-def unique_name() -> str:
-    return f"/bp-mq-test-{uuid.uuid4().hex[:16]}"
-
-
-@pytest.fixture
-def make_queue() -> Iterator[QueueFactory]:
-    """Open queues with unique names; close and unlink every one at the end of the test."""
-    opened: list[MessageQueue] = []
-
-    def factory(
-        name: str | None = None, max_messages: int = 4, max_message_size: int = 64
-    ) -> MessageQueue:
-        queue = MessageQueue(name or unique_name(), max_messages, max_message_size)
-        opened.append(queue)
-        return queue
-
-    yield factory
-    for queue in opened:
-        queue.unlink()
-        queue.close()
 
 
 def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
@@ -65,7 +40,7 @@ def run_cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes
 
 def test_new_queue_has_requested_limits(make_queue: QueueFactory) -> None:
     """A queue created by the constructor reports the limits it was created with."""
-    name = unique_name()
+    name = unique_queue_name()
     queue = make_queue(name, max_messages=3, max_message_size=100)
     assert name == queue.name
     assert queue.max_messages == 3
@@ -98,7 +73,7 @@ def test_messages_come_out_in_order(make_queue: QueueFactory) -> None:
 
 def test_two_handles_share_one_queue(make_queue: QueueFactory) -> None:
     """Opening the same name again attaches to the same queue, which keeps its limits."""
-    name = unique_name()
+    name = unique_queue_name()
     first = make_queue(name, max_messages=2, max_message_size=32)
     second = make_queue(name, max_messages=4, max_message_size=64)
     assert (second.max_messages, second.max_message_size) == (2, 32)
@@ -226,12 +201,12 @@ def test_non_positive_limits_are_rejected(
 ) -> None:
     """The limits must be positive ints."""
     with pytest.raises(InvalidParametersError, match=message):
-        MessageQueue(unique_name(), max_messages, max_message_size)
+        MessageQueue(unique_queue_name(), max_messages, max_message_size)
 
 
 def test_limits_beyond_the_system_maximum_are_explained() -> None:
     """Limits the kernel refuses raise InvalidParametersError naming the sysctls to check."""
-    name = unique_name()
+    name = unique_queue_name()
     try:
         with pytest.raises(InvalidParametersError, match=r"fs\.mqueue\.msg_max"):
             MessageQueue(name, 10_000_000, 64)
@@ -250,7 +225,7 @@ def test_bad_timeouts_are_rejected(make_queue: QueueFactory, timeout: object) ->
 
 def test_unlink_removes_the_queue_from_the_system(make_queue: QueueFactory) -> None:
     """After unlink the name is free: opening it again makes a new, empty queue."""
-    name = unique_name()
+    name = unique_queue_name()
     queue = make_queue(name)
     queue.put(b"gone")
     queue.unlink()
@@ -262,7 +237,7 @@ def test_unlink_removes_the_queue_from_the_system(make_queue: QueueFactory) -> N
 
 def test_close_is_idempotent_and_context_manager_closes(make_queue: QueueFactory) -> None:
     """close() may be called twice; leaving a with block closes the queue."""
-    name = unique_name()
+    name = unique_queue_name()
     with MessageQueue(name, 2, 16) as queue:
         queue.put(b"x")
     with pytest.raises(posix_ipc.ExistentialError):
@@ -276,7 +251,7 @@ def test_close_is_idempotent_and_context_manager_closes(make_queue: QueueFactory
 @pytest.mark.integration
 def test_cli_create_makes_a_queue_with_the_given_limits(make_queue: QueueFactory) -> None:
     """``--create`` creates the queue with --max-messages and --max-message-size."""
-    name = unique_name()
+    name = unique_queue_name()
     result = run_cli("--max-messages", "3", "--max-message-size", "77", name, "--create")
     queue = make_queue(name)  # registered for cleanup
     assert result.returncode == 0, result.stderr
@@ -328,7 +303,7 @@ def test_cli_reports_a_bad_queue_name() -> None:
 @pytest.mark.integration
 def test_cli_requires_exactly_one_mode() -> None:
     """One of --create, --read or --write is required."""
-    result = run_cli(unique_name())
+    result = run_cli(unique_queue_name())
     assert result.returncode == 2
     assert b"one of the arguments --create --read --write is required" in result.stderr
 

@@ -24,7 +24,6 @@ import json
 import math
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -32,7 +31,6 @@ import sysconfig
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -40,11 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from baseplate_testing import REPO_ROOT, WAIT, Process, QueueFactory, free_port
 
-from baseplate.message_queue import MessageQueue, TimedOutError
+from baseplate.message_queue import TimedOutError
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-WAIT = 15.0  # seconds: the bound on waiting for the server to start or stop
 EVIDENCE_WAIT = 10.0  # seconds: the bound on waiting for a broken exporter's trace in the log
 THREADS = 8
 REQUESTS_PER_THREAD = 100
@@ -56,81 +53,10 @@ SPAN_QUEUE = 10  # tracing.max_span_queue_size for the collector cases: drops co
 # --- the server -------------------------------------------------------------------------------
 
 
-class Server:
-    """``python -m baseplate.server`` on the example WSGI service, output collected by line."""
-
-    def __init__(self, config_path: Path, port: int) -> None:
-        self.port = port
-        bind = f"127.0.0.1:{port}"
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "baseplate.server", str(config_path), "--bind", bind],
-            cwd=REPO_ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.popen.stdout is not None
-        for line in self.popen.stdout:
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
-        with self._changed:
-            self._changed.notify_all()
-
-    @property
-    def output(self) -> str:
-        with self._changed:
-            return "\n".join(self.lines)
-
-    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
-        """Wait for an output line matching the regular expression ``pattern``."""
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                for line in self.lines:
-                    match = regex.search(line)
-                    if match:
-                        return match
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or (
-                    self.popen.poll() is not None and not self._reader.is_alive()
-                ):
-                    raise AssertionError(
-                        f"no line matching {pattern!r} within {timeout} s; output:\n"
-                        + "\n".join(self.lines[-60:])
-                    )
-                self._changed.wait(min(remaining, 0.1))
-
-    def stop(self) -> float:
-        """Stop the server (SIGTERM, SIGKILL after a bound) and return how long that took."""
-        started = time.monotonic()
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=WAIT)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=WAIT)
-        elapsed = time.monotonic() - started
-        self._reader.join(timeout=WAIT)
-        if self.popen.stdout is not None:
-            self.popen.stdout.close()
-        return elapsed
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def start_server(config_path: Path, port: int) -> Process:
+    """``python -m baseplate.server CONFIG`` on ``port``, its output collected by line."""
+    bind = f"127.0.0.1:{port}"
+    return Process([sys.executable, "-m", "baseplate.server", str(config_path), "--bind", bind])
 
 
 APP_FACTORIES = {
@@ -262,7 +188,7 @@ def black_hole(stack: ExitStack) -> BlackHole:
 
 #: What a case gives the test: the settings that configure its exporter, and the check that
 #: the exporter was really exercised (None for the baseline).
-Setup = tuple[dict[str, str], Callable[[Server], None] | None]
+Setup = tuple[dict[str, str], Callable[[Process], None] | None]
 
 TRACING = {"tracing.service_name": "never_in_the_way", "tracing.sample_rate": "100%"}
 METRICS_REFUSED = (
@@ -282,7 +208,7 @@ def baseline(stack: ExitStack) -> Setup:
 def statsd_refused(stack: ExitStack) -> Setup:
     port = free_port(socket.SOCK_DGRAM)  # UDP: nothing bound there, so ICMP says refused
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         # With the default background flusher the failed send is the flusher's, not a request's.
         server.wait_for(
             r"^\d+:baseplate-metrics-flusher:" + METRICS_REFUSED.format(port=port), EVIDENCE_WAIT
@@ -294,7 +220,7 @@ def statsd_refused(stack: ExitStack) -> Setup:
 def statsd_refused_per_request(stack: ExitStack) -> Setup:
     port = free_port(socket.SOCK_DGRAM)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         match = server.wait_for(r"^\d+:([^:]+):" + METRICS_REFUSED.format(port=port), EVIDENCE_WAIT)
         # Sending per request: the failure is met on the request's greenlet, not a flusher.
         assert "baseplate-metrics-flusher" not in server.output
@@ -316,7 +242,7 @@ def statsd_full_per_request(stack: ExitStack) -> Setup:
     sink = stack.enter_context(socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
     sink.bind(path)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         server.wait_for(
             r"baseplate\.metrics:WARNING:Could not send a metrics batch of \d+ bytes "
             rf"\(\d+ lines\) to {re.escape(path)}: .*Resource temporarily unavailable",
@@ -335,7 +261,7 @@ def statsd_full_per_request(stack: ExitStack) -> Setup:
 def zipkin_refused(stack: ExitStack) -> Setup:
     port = refused_tcp_port(stack)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         server.wait_for(
             rf"Could not send \d+ span\(s\) to http://127\.0\.0\.1:{port}/api/v1/spans: "
             r".*(Connection refused|ConnectionRefused)",
@@ -353,7 +279,7 @@ def zipkin_refused(stack: ExitStack) -> Setup:
 def zipkin_black_holed(stack: ExitStack) -> Setup:
     hole = black_hole(stack)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         assert hole.wait_for_connection(EVIDENCE_WAIT) >= 1
         server.wait_for(SPAN_DROPPED.format(queue=SPAN_QUEUE, port=hole.port), EVIDENCE_WAIT)
 
@@ -367,10 +293,10 @@ def zipkin_black_holed(stack: ExitStack) -> Setup:
 def sidecar_queue_full(stack: ExitStack) -> Setup:
     # The sidecar's queue is normally 10,000 spans of 100 KiB, beyond this machine's POSIX
     # queue limits; the recorder opens an existing queue with that queue's own limits.
-    name = f"nitw-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    queue = MessageQueue(f"/traces-{name}", max_messages=2, max_message_size=8192)
-    stack.callback(queue.close)
-    stack.callback(queue.unlink)
+    queues = QueueFactory(f"/traces-nitw-{os.getpid()}-", max_messages=2, max_message_size=8192)
+    stack.callback(queues.close)
+    queue = queues()
+    name = queue.name.removeprefix("/traces-")
     for _ in range(queue.max_messages + 1):  # bounded: stops at the first refusal
         try:
             queue.put(b"{}", timeout=0)
@@ -378,7 +304,7 @@ def sidecar_queue_full(stack: ExitStack) -> Setup:
             break
     assert queue.max_messages == queue.current_messages
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         server.wait_for(rf"Trace queue /traces-{name} is full; span dropped", EVIDENCE_WAIT)
 
     return {**TRACING, "tracing.queue_name": name}, check
@@ -387,7 +313,7 @@ def sidecar_queue_full(stack: ExitStack) -> Setup:
 def sentry_black_holed(stack: ExitStack) -> Setup:
     hole = black_hole(stack)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         assert hole.wait_for_connection(EVIDENCE_WAIT) >= 1
 
     return {"sentry.dsn": f"http://public@127.0.0.1:{hole.port}/1"}, check
@@ -396,7 +322,7 @@ def sentry_black_holed(stack: ExitStack) -> Setup:
 def sentry_refused(stack: ExitStack) -> Setup:
     port = refused_tcp_port(stack)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         # sentry-sdk logs nothing without debug; its HTTP library (urllib3) warns about each
         # refused attempt, on the SDK's background worker, naming the envelope endpoint.
         server.wait_for(
@@ -414,7 +340,7 @@ def sentry_working(stack: ExitStack) -> Setup:
     sink = SentrySink()
     stack.callback(sink.close)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         sink.wait_for_envelope(EVIDENCE_WAIT)
 
     return {"sentry.dsn": f"http://public@127.0.0.1:{sink.port}/1"}, check
@@ -426,7 +352,7 @@ def sentry_rate_limiting(stack: ExitStack) -> Setup:
     sink = SentrySink(status=429)
     stack.callback(sink.close)
 
-    def check(server: Server) -> None:
+    def check(server: Process) -> None:
         sink.wait_for_envelope(EVIDENCE_WAIT)
         # 80 requests failed, but the SDK stopped posting once told to wait.
         assert len(sink.paths) < THREADS * (REQUESTS_PER_THREAD // FAIL_EVERY), sink.paths
@@ -540,9 +466,9 @@ def test_a_broken_exporter_never_slows_or_fails_requests(
     with ExitStack() as stack:
         settings, check = CASES[case](stack)
         port = free_port()
-        server = Server(write_config(tmp_path / "service.ini", settings), port)
+        server = start_server(write_config(tmp_path / "service.ini", settings), port)
         stop_seconds: list[float] = []
-        stack.callback(lambda: stop_seconds.append(server.stop()))
+        stack.callback(lambda: stop_seconds.append(server.close(timeout=WAIT)))
         server.wait_for(r"baseplate\.server:INFO:Listening on ", WAIT)
 
         rows, errors, elapsed = drive(port)
@@ -630,8 +556,8 @@ def test_a_broken_exporter_never_slows_or_fails_thrift_calls(case: str, tmp_path
     with ExitStack() as stack:
         settings, check = CASES[case](stack)
         port = free_port()
-        server = Server(write_config(tmp_path / "service.ini", settings, "thrift"), port)
-        stack.callback(server.stop)
+        server = start_server(write_config(tmp_path / "service.ini", settings, "thrift"), port)
+        stack.callback(server.close, timeout=WAIT)
         server.wait_for(r"baseplate\.server:INFO:Listening on ", WAIT)
 
         latencies, errors, elapsed = drive_thrift(port)

@@ -6,14 +6,12 @@ import http.server
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-
-from baseplate.message_queue import MessageQueue
+from baseplate_testing import QueueFactory, free_port
 
 #: A generous bound on every wait; reaching it means something hangs, not that it is slow.
 WATCHDOG = 20.0
@@ -131,32 +129,19 @@ def blackhole_address() -> Iterator[str]:
 @pytest.fixture
 def refused_address() -> str:
     """The address of a TCP port nothing listens on (connections are refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"127.0.0.1:{port}"
+    return f"127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
-def trace_queue() -> Iterator[Callable[..., MessageQueue]]:
+def trace_queue() -> Iterator[QueueFactory]:
     """Create ``/traces-<unique>`` queues with small limits; unlink them at the end.
 
     The production limits (10000 x 102400 bytes) exceed the default sysctls, so the tests
     create the queue first: opening an existing queue keeps its limits.
     """
-    made: list[MessageQueue] = []
-
-    def make(max_messages: int = 8, max_message_size: int = 4096) -> MessageQueue:
-        queue = MessageQueue(
-            f"/traces-bp-test-{uuid.uuid4().hex[:12]}", max_messages, max_message_size
-        )
-        made.append(queue)
-        return queue
-
-    yield make
-    for queue in made:
-        queue.unlink()
-        queue.close()
+    queues = QueueFactory("/traces-bp-test-", max_messages=8, max_message_size=4096)
+    yield queues
+    queues.close()
 
 
 def run_with_watchdog(function: Callable[[], Any]) -> Any:

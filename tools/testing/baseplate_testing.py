@@ -1,0 +1,267 @@
+"""Helpers that the tests of every package share (not shipped in any distribution).
+
+The root ``conftest.py`` puts this directory on ``sys.path`` for test runs, so any test
+module can ``from baseplate_testing import free_port``; the root conftest also wraps the
+common ones as fixtures. Only the standard library is imported at the top: a helper that needs
+a package's dependency (``baseplate.message_queue`` and its posix_ipc) imports it when
+called, so packages without it still collect their tests.
+
+- :func:`free_port`: a local port nothing is bound to.
+- :class:`Process`, :class:`Processes`: subprocesses whose output is collected line by line,
+  ended (SIGTERM, then SIGKILL) when the test is over; :meth:`Processes.serve` runs
+  ``baseplate-serve`` on a free port and waits until it listens.
+- :class:`QueueFactory`: POSIX message queues with unique names, unlinked at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from baseplate.message_queue import MessageQueue
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WAIT = 15.0  # seconds: the bound on any wait for a subprocess
+#: How much of a subprocess's output a failed wait shows.
+OUTPUT_TAIL = 60
+
+_CONSOLE_SCRIPTS = {
+    "baseplate-serve": "baseplate.server.cli:serve",
+    "baseplate-script": "baseplate.server.cli:script",
+    "baseplate-tshell": "baseplate.server.cli:tshell",
+    "baseplate-healthcheck": "baseplate.server.healthcheck:main",
+}
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """Return a local port that nothing was bound to a moment ago.
+
+    Args:
+        kind: ``socket.SOCK_STREAM`` for a TCP port, ``socket.SOCK_DGRAM`` for a UDP one
+            (where nothing listening means a send is answered "port unreachable").
+    """
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Return the environment for a child process: this one's, unbuffered, plus ``extra``."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def command(name: str) -> list[str]:
+    """Return the command line of baseplate-serve's console script ``name``.
+
+    That is the script installed next to this Python, or else an equivalent ``python -c``.
+    """
+    script = shutil.which(name, path=str(Path(sys.executable).parent))
+    if script is not None:
+        return [script]
+    module, function = _CONSOLE_SCRIPTS[name].split(":")
+    return [sys.executable, "-c", f"import {module} as m; m.{function}()"]
+
+
+class Process:
+    """A subprocess whose combined output is collected line by line in the background.
+
+    It starts in the repository root with :func:`child_env` unless told otherwise.
+    """
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path = REPO_ROOT,
+        env: dict[str, str] | None = None,
+        pass_fds: Sequence[int] = (),
+        stdin: int | None = subprocess.DEVNULL,
+    ) -> None:
+        self.args = list(args)
+        self.popen = subprocess.Popen(
+            self.args,
+            cwd=cwd,
+            env=env if env is not None else child_env(),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            pass_fds=pass_fds,
+        )
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def _read(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = WAIT, start: int = 0) -> re.Match[str]:
+        """Wait for an output line (from line ``start`` on) matching the regex ``pattern``.
+
+        Raises:
+            AssertionError: no such line came within ``timeout`` seconds, or the process
+                ended without one; the message shows the output's last lines.
+        """
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines[start:]:
+                    match = regex.search(line)
+                    if match:
+                        return match
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (
+                    self.popen.poll() is not None and not self._reader.is_alive()
+                ):
+                    raise AssertionError(
+                        f"no line matching {pattern!r} within {timeout} s; output:\n"
+                        + "\n".join(self.lines[-OUTPUT_TAIL:])
+                    )
+                self._changed.wait(min(remaining, 0.1))
+
+    def signal(self, signum: int) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signum)
+
+    def wait(self, timeout: float = WAIT) -> int:
+        code = self.popen.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return code
+
+    def close(self, timeout: float = 5.0) -> float:
+        """End the process if it still runs, reap it, and return how long that took.
+
+        The process gets SIGTERM and ``timeout`` seconds to exit, then SIGKILL.
+        """
+        started = time.monotonic()
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=timeout)
+        elapsed = time.monotonic() - started
+        self._reader.join(timeout=timeout)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+        return elapsed
+
+
+class Processes:
+    """The subprocesses a test (or a module of tests) starts; :meth:`close` ends them all."""
+
+    def __init__(self) -> None:
+        self._started: list[Process] = []
+
+    def start(self, args: Sequence[str], **kwargs: Any) -> Process:
+        """Start a :class:`Process`; keyword arguments go to its constructor."""
+        process = Process(args, **kwargs)
+        self._started.append(process)
+        return process
+
+    def serve(self, config_path: Path | str, *extra: str, **kwargs: Any) -> tuple[Process, int]:
+        """Start ``baseplate-serve CONFIG`` on a free local port and wait until it listens.
+
+        Returns ``(process, port)``. Extra arguments go to the command line; keyword arguments
+        (``cwd``, ``env``, ...) to the process.
+        """
+        port = free_port()
+        process = self.start(
+            [*command("baseplate-serve"), str(config_path), "--bind", f"127.0.0.1:{port}", *extra],
+            **kwargs,
+        )
+        process.wait_for(r"baseplate\.server:INFO:Listening on ")
+        return process, port
+
+    def close(self) -> None:
+        for process in self._started:
+            process.close()
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def unique_queue_name(prefix: str = "/baseplate-test-") -> str:
+    """Return a POSIX message queue name that no other test uses: ``prefix`` + random hex."""
+    return f"{prefix}{uuid.uuid4().hex[:16]}"
+
+
+class QueueFactory:
+    """Opens :class:`~baseplate.message_queue.MessageQueue` objects; :meth:`close` cleans up.
+
+    Calling it opens (creating if need be) a queue, by default under a unique name with the
+    factory's limits; :meth:`close` unlinks and closes every queue it opened. Opening an
+    existing queue keeps that queue's limits, which is how tests give code that asks for the
+    production limits (beyond the default sysctls) a small queue.
+    """
+
+    def __init__(
+        self, prefix: str = "/baseplate-test-", max_messages: int = 4, max_message_size: int = 64
+    ) -> None:
+        self.prefix = prefix
+        self.max_messages = max_messages
+        self.max_message_size = max_message_size
+        self._opened: list[MessageQueue] = []
+
+    def __call__(
+        self,
+        name: str | None = None,
+        max_messages: int | None = None,
+        max_message_size: int | None = None,
+    ) -> MessageQueue:
+        from baseplate.message_queue import MessageQueue
+
+        queue = MessageQueue(
+            name or unique_queue_name(self.prefix),
+            self.max_messages if max_messages is None else max_messages,
+            self.max_message_size if max_message_size is None else max_message_size,
+        )
+        self._opened.append(queue)
+        return queue
+
+    def close(self) -> None:
+        for queue in self._opened:
+            queue.unlink()
+            queue.close()
