@@ -111,24 +111,49 @@ def _adopt_reexported_docs(
     public = _analyzer(name)
     if public is None:
         return
-    private = {
-        modname: (module, analyzer)
-        for modname, module in list(sys.modules.items())
-        if modname.startswith(name + ".") and module is not None
-        if (analyzer := _analyzer(modname)) is not None
-    }
     for member in getattr(obj, "__all__", ()):
         value = getattr(obj, member, None)
-        for module, analyzer in private.values():
-            if vars(module).get(member) is not value:
-                continue
-            if inspect.isclass(value) and value.__module__ == name:
-                if value.__qualname__ in analyzer.tags:  # defined here, not just imported
-                    _adopt_scope(public, analyzer, value.__qualname__)
+        if inspect.isclass(value) and value.__module__ == name:
+            analyzer = _defining_analyzer(name, member)
+            if analyzer is not None:
+                _adopt_scope(public, analyzer, value.__qualname__)
+        elif not inspect.isclass(value):
+            for analyzer in _private_analyzers(name, member):
+                if ("", member) in analyzer.attr_docs:
+                    _adopt_keys(public, analyzer, [("", member)])
                     break
-            elif ("", member) in analyzer.attr_docs:
-                _adopt_keys(public, analyzer, [("", member)])
-                break
+
+
+def _follow_reexport(app: Any, modname: str | None, fullname: str | None) -> str | None:
+    """Give viewcode the private module whose source defines a re-exported ``fullname``.
+
+    viewcode links an object to the source of the module its ``__module__`` names, which for
+    a re-exported name is the public ``__init__`` that only imports it.
+    """
+    if not modname or not fullname:
+        return None
+    analyzer = _defining_analyzer(modname, fullname.partition(".")[0])
+    return None if analyzer is None else str(analyzer.modname)
+
+
+def _private_analyzers(public: str, member: str) -> list[Any]:
+    """Analyses of the loaded modules below ``public`` that hold ``public.member`` itself."""
+    value = getattr(sys.modules.get(public), member, None)
+    found = []
+    for modname, module in list(sys.modules.items()):
+        if modname.startswith(public + ".") and vars(module).get(member) is value:
+            analyzer = _analyzer(modname)
+            if analyzer is not None:
+                found.append(analyzer)
+    return found
+
+
+def _defining_analyzer(public: str, member: str) -> Any:
+    """The analysis of the module below ``public`` whose source defines ``member``, if any."""
+    for analyzer in _private_analyzers(public, member):
+        if member in analyzer.tags:  # a class or function defined here, not imported
+            return analyzer
+    return None
 
 
 def _analyzer(modname: str) -> Any:
@@ -166,4 +191,5 @@ def setup(app: Any) -> dict[str, Any]:
     # After autodoc's own recording (priority 500), so these hints replace its text.
     app.connect("autodoc-process-signature", _record_constructor_hints, priority=600)
     app.connect("autodoc-process-docstring", _adopt_reexported_docs)
+    app.connect("viewcode-follow-imported", _follow_reexport)
     return {"parallel_read_safe": True}
