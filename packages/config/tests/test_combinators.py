@@ -27,7 +27,7 @@ CARDS = OneOf(clubs=1, spades=2, diamonds=3, hearts=4)
 
 
 def test_one_of_maps_word_to_value() -> None:
-    """The manual's example: hearts parses to "H"."""
+    """OneOf's documented example: hearts parses to "H"."""
     expected = "H"
     assert expected == OneOf(hearts="H", spades="S")("hearts")
 

@@ -1,4 +1,4 @@
-"""The examples of the baseplate.config manual and module docstrings, run as written."""
+"""The examples of baseplate.config's docstrings (docs/config.rst shows them), run as written."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def read_ini(tmp_path: pathlib.Path, text: str) -> dict[str, str]:
 
 
 def test_main_example(tmp_path: pathlib.Path) -> None:
-    """The module's main example parses to the values the manual shows."""
+    """The module's main example parses to the values its docstring shows."""
     some_file = tmp_path / "whatever.txt"
     some_file.write_text("cool")
     raw_config = read_ini(tmp_path, MAIN_EXAMPLE.format(some_file=some_file))

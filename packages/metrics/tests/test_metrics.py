@@ -99,7 +99,7 @@ def receiver(request: pytest.FixtureRequest) -> Receiver:
 
 
 def test_timer_send_is_milliseconds(receiver: Receiver) -> None:
-    """A timer of 3.14 s is sent as 3140 ms, the facts file's example."""
+    """A timer of 3.14 s is sent as 3140 ms, as docs/metrics.rst specifies."""
     client = make_client("", receiver.endpoint)
     client.timer("example").send(3.14)
     assert b"example:3140|ms" == receiver.recv()

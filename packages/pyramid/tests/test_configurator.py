@@ -52,8 +52,8 @@ class StubEdgeContextFactory:
     """Stands in for baseplate-edgecontext's EdgeRequestContextFactory.
 
     The real edge-context distribution does not exist yet, so this stub records the payload
-    it is given and attaches itself the way the real one is specified to (upstream-facts
-    §3.4: ``request_context`` and ``raw_request_context``).
+    it is given and attaches itself the way the real one does: as ``request_context`` and
+    ``raw_request_context`` (docs/pyramid.rst).
     """
 
     def __init__(self) -> None:

@@ -83,7 +83,7 @@ def run_tool(console_script, env):
 
 @pytest.fixture
 def printer(tmp_path):
-    """The manual's printer.ini and printer.py."""
+    """The printer.ini and printer.py of docs/serve.rst's baseplate-script example."""
     (tmp_path / "printer.ini").write_text(
         "[app:main]\nmessage = Hello!\n\n[app:bizarro]\nmessage = !olleH\n"
     )
@@ -106,7 +106,7 @@ def printer(tmp_path):
         (["printer.ini", "--app-name=bizarro", "printer:run"], "!olleH\n"),
     ],
 )
-def test_script_runs_the_manuals_printer_example(printer, run_tool, arguments, expected):
+def test_script_runs_the_documented_printer_example(printer, run_tool, arguments, expected):
     """baseplate-script calls the function with the chosen app section, from the cwd."""
     result = run_tool("baseplate-script", *arguments, cwd=printer)
     assert (0, expected) == (result.returncode, result.stdout), result.stderr

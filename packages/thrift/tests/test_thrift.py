@@ -22,7 +22,8 @@ from baseplate.thrift.ttypes import Error, ErrorCode, IsHealthyProbe, IsHealthyR
 
 THRIFT_DIR = pathlib.Path(baseplate.thrift.__file__).parent
 
-# The HTTP-like codes of ErrorCode, as the upstream IDL defines them.
+# ErrorCode's codes: the HTTP status each is named after (TIMEOUT is 504), and USER_DEFINED.
+# Other Baseplate services send these numbers, so none may change.
 EXPECTED_ERROR_CODES = {
     "BAD_REQUEST": 400,
     "UNAUTHORIZED": 401,
@@ -71,7 +72,7 @@ def test_generated_code_has_no_edge_context_structs() -> None:
 
 
 def test_error_codes_match_http_statuses() -> None:
-    """ErrorCode has exactly the upstream names and values."""
+    """ErrorCode has exactly these names and values (the wire format other services share)."""
     expected = EXPECTED_ERROR_CODES
     assert expected == dict(ErrorCode._NAMES_TO_VALUES)
 
