@@ -134,8 +134,7 @@ class BaseplateThriftServer(GracefulServerMixin, StreamServer):
         listener: The bound, listening socket.
         processor: The Thrift processor.
         max_concurrency: The most connections handled at once; ``None`` for no limit.
-        stop_timeout: Seconds that in-flight requests get to finish when the server stops
-            (``stop(timeout)`` may give another limit).
+        stop_timeout: Seconds that in-flight requests get to finish in ``stop()``.
 
     .. versionadded:: 0.1.0
     """

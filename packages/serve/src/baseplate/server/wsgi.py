@@ -114,8 +114,7 @@ class BaseplateWSGIServer(GracefulServerMixin, WSGIServer):
         listener: The bound, listening socket.
         application: The WSGI application.
         max_concurrency: The most connections handled at once; ``None`` for no limit.
-        stop_timeout: Seconds that in-flight requests get to finish when the server stops
-            (``stop(timeout)`` may give another limit).
+        stop_timeout: Seconds that in-flight requests get to finish in ``stop()``.
         handler_class: The :class:`~gevent.pywsgi.WSGIHandler` subclass to use.
 
     .. versionadded:: 0.1.0
