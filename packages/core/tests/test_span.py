@@ -270,3 +270,9 @@ def test_written_out_inits_set_what_spans_init_sets(cls: type[LocalSpan]) -> Non
     for name in slots - {"component_name"}:
         assert getattr(made, name) == getattr(by_span_init, name), name
     assert "component" == made.component_name
+
+
+def test_each_span_class_has_an_init_code_object_of_its_own() -> None:
+    """Span, LocalSpan and ServerSpan do not share __init__ code (see LocalSpan.__init__)."""
+    codes = {cls.__init__.__code__ for cls in (Span, LocalSpan, ServerSpan)}
+    assert len(codes) == 3

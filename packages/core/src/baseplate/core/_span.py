@@ -235,8 +235,11 @@ class LocalSpan(Span):
         context: Any,
         component_name: str | None = None,
     ) -> None:
-        # Span.__init__ written out again: two spans are made per request, and a super() call
-        # costs about as much as the assignments.
+        # Span.__init__ written out again, and this one again in ServerSpan: an __init__
+        # shared by two classes whose instances are made by turns (a request's server span
+        # and its local or client spans) stores attributes into both, which CPython 3.11
+        # cannot keep specialized; about 3k machine instructions per request with one local
+        # span (bench_thrift_call.py --instructions).
         self.trace_id = trace_id
         self.parent_id = parent_id
         self.id = span_id
@@ -272,10 +275,7 @@ class ServerSpan(LocalSpan):
         context: Any,
         component_name: str | None = None,
     ) -> None:
-        # LocalSpan.__init__ written out again. Not for the call: shared with the request's
-        # local spans, its attribute stores would see two classes by turns, which CPython
-        # 3.11 cannot keep specialized (about 3k machine instructions per request with one
-        # local span, bench_thrift_call.py --instructions).
+        # LocalSpan.__init__ written out again; see the comment there.
         self.trace_id = trace_id
         self.parent_id = parent_id
         self.id = span_id
