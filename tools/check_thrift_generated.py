@@ -20,6 +20,8 @@ GENERATED_DIRS = (
     "packages/thrift/src/baseplate/thrift",
     "packages/thrift/tests/baseplate_thrift_testgen",
     "examples/thrift_service/example_thrift",
+    "packages/edgecontext/src/baseplate/edgecontext/thrift",
+    "packages/edgecontext/tests/edgecontext_testgen",
 )
 
 

@@ -53,3 +53,8 @@ generate "$repo/$thrift_pkg/tests/testservice.thrift" \
     baseplate_thrift_testgen "$out_root/$thrift_pkg/tests/baseplate_thrift_testgen"
 generate "$repo/examples/thrift_service/example.thrift" \
     examples.thrift_service.example_thrift "$out_root/examples/thrift_service/example_thrift"
+edge_pkg="packages/edgecontext"
+generate "$repo/$edge_pkg/src/baseplate/edgecontext/thrift/edgecontext.thrift" \
+    baseplate.edgecontext.thrift "$out_root/$edge_pkg/src/baseplate/edgecontext/thrift"
+generate "$repo/$edge_pkg/tests/edgecontext_testservice.thrift" \
+    edgecontext_testgen "$out_root/$edge_pkg/tests/edgecontext_testgen"
