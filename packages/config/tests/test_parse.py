@@ -294,3 +294,32 @@ def test_dictof_repr_and_spec() -> None:
 
     assert group.spec is Integer
     assert repr(group).startswith("DictOf(<function Integer")
+
+
+@pytest.mark.parametrize("prefix", ["example_service.", "example_service"])
+def test_prefix_reads_keys_under_it(prefix: str) -> None:
+    """With a prefix, spec keys are read under it, and other keys are ignored."""
+    raw = {"example_service.size": "3", "example_service.tls.enabled": "true", "size": "99"}
+
+    cfg = parse_config(raw, {"size": Integer, "tls": {"enabled": Boolean}}, prefix=prefix)
+
+    assert 3 == cfg.size
+    assert cfg.tls.enabled is True
+
+
+def test_prefix_error_names_the_full_key() -> None:
+    """An error under a prefix names the key as written in the file."""
+    with pytest.raises(ConfigurationError) as info:
+        parse_config({"a.b.size": "many"}, {"size": Integer}, prefix="a.b.")
+
+    assert "a.b.size" == info.value.key
+
+
+def test_prefix_with_dictof() -> None:
+    """A DictOf spec under a prefix collects that prefix's groups."""
+    raw = {"pools.main.size": "1", "pools.spare.size": "2", "other.size": "3"}
+
+    cfg = parse_config(raw, DictOf({"size": Integer}), prefix="pools.")
+
+    expected = {"main": {"size": 1}, "spare": {"size": 2}}
+    assert expected == cfg

@@ -43,7 +43,9 @@ class ConfigNamespace(dict[str, Any]):
         return sorted({*super().__dir__(), *self})
 
 
-def parse_config(config: RawConfig, spec: Mapping[str, Any] | DictOf) -> ConfigNamespace:
+def parse_config(
+    config: RawConfig, spec: Mapping[str, Any] | DictOf, *, prefix: str = ""
+) -> ConfigNamespace:
     """Parse a flat mapping of strings against a spec and return a structured result.
 
     The spec is checked in full first. Then each leaf of the spec (a value parser) is called
@@ -64,6 +66,10 @@ def parse_config(config: RawConfig, spec: Mapping[str, Any] | DictOf) -> ConfigN
             or a :class:`DictOf` that takes in every key. The mapping's values are typed
             loosely so that a spec kept in a variable needs no annotation; they are checked
             when this function runs.
+        prefix: Read the spec's keys under this prefix: with ``prefix="redis."`` the spec key
+            ``endpoint`` is read from ``redis.endpoint``, and an error names
+            ``redis.endpoint``. This is how a ``*_from_config`` helper lets the caller choose
+            where its keys live. The trailing dot is optional.
 
     Returns:
         A :class:`ConfigNamespace` with one entry per spec key (nested mappings become nested
@@ -80,10 +86,11 @@ def parse_config(config: RawConfig, spec: Mapping[str, Any] | DictOf) -> ConfigN
     .. versionadded:: 0.1.0
     """
     check_spec(spec, "")
+    root = prefix.removesuffix(".")
     if isinstance(spec, DictOf):
-        return _parse_group(spec, "", config)
+        return _parse_group(spec, root, config)
     if isinstance(spec, Mapping):
-        return _parse_mapping(spec, "", config)
+        return _parse_mapping(spec, root, config)
     raise TypeError(
         "the top-level spec must be a dict or a DictOf (a bare parser has no key to read), "
         f"got {spec!r}"

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from baseplate.config import (
-    ConfigurationError,
     Endpoint,
     Optional,
     Positive,
@@ -62,12 +61,6 @@ def thrift_pool_from_config(
     .. versionadded:: 0.1.0
     """
     spec = {name: parser for name, parser in _SPEC.items() if name not in kwargs}
-    relevant = {
-        key[len(prefix) :]: value for key, value in app_config.items() if key.startswith(prefix)
-    }
-    try:
-        options = parse_config(relevant, spec)
-    except ConfigurationError as exc:
-        raise ConfigurationError(prefix + exc.key, exc.error) from exc
+    options = parse_config(app_config, spec, prefix=prefix)
     options.update(kwargs)
     return ThriftConnectionPool(**options)
