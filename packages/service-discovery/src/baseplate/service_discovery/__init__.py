@@ -20,3 +20,7 @@ from baseplate.service_discovery._inventory import (
 )
 
 __all__ = ["Backend", "NoBackendsAvailableError", "ServiceInventory"]
+
+for _name in __all__:
+    globals()[_name].__module__ = __name__
+del _name
