@@ -39,7 +39,7 @@ RAW_EDGE_PAYLOAD = b"\x0c\x00\x01\x0b\x00\x01\x00\x00\x00\x05t2_ab\x00\x00"
 
 @dataclass
 class StubEdgeContext:
-    payload: bytes
+    payload: bytes | None
     attached_to: list[Any] = field(default_factory=list)
 
     def attach_context(self, context: Any) -> None:
@@ -51,7 +51,7 @@ class StubEdgeContext:
 class StubEdgeContextFactory:
     """Stands in for baseplate-edgecontext's EdgeRequestContextFactory.
 
-    The real edge-context distribution does not exist yet, so this stub records the payload
+    baseplate-pyramid does not depend on the real one, so this stub records the payload
     it is given and attaches itself the way the real one does: as ``request_context`` and
     ``raw_request_context`` (docs/pyramid.rst).
     """
@@ -59,7 +59,7 @@ class StubEdgeContextFactory:
     def __init__(self) -> None:
         self.contexts: list[StubEdgeContext] = []
 
-    def from_upstream(self, edge_header: bytes) -> StubEdgeContext:
+    def from_upstream(self, edge_header: bytes | None) -> StubEdgeContext:
         context = StubEdgeContext(edge_header)
         self.contexts.append(context)
         return context
@@ -167,8 +167,8 @@ def test_headers_are_distrusted_by_default(make_harness) -> None:
     span = harness.only_span()
     assert span.trace_id == span.id
     assert span.parent_id is None
-    assert [] == edge.contexts
-    assert "raw_request_context" not in harness.seen["request"].__dict__
+    assert [None] == [context.payload for context in edge.contexts]
+    assert harness.seen["request"].raw_request_context is None
 
 
 @pytest.mark.parametrize(
@@ -230,7 +230,7 @@ def test_custom_trust_handler_is_asked_per_request(make_harness) -> None:
     assert (5, 6) == (trusted.trace_id, trusted.id)
     assert untrusted.trace_id != 5
     assert untrusted.trace_id == untrusted.id
-    assert [] == edge.contexts
+    assert [None, None] == [context.payload for context in edge.contexts]
 
 
 def test_traceparent_is_accepted_when_enabled_and_trusted(make_harness) -> None:
@@ -352,14 +352,26 @@ def test_edge_header_without_factory_is_kept_raw(header: str, make_harness) -> N
     assert RAW_EDGE_PAYLOAD == harness.seen["request"].raw_request_context
 
 
-def test_absent_edge_header_calls_no_factory(make_harness) -> None:
-    """No X-Edge-Request header: the factory is not called and nothing is attached."""
+def test_absent_edge_header_gives_an_empty_context(make_harness) -> None:
+    """No X-Edge-Request header: the factory makes an empty context, so that handlers can
+    always read request.request_context."""
     edge = StubEdgeContextFactory()
     harness = make_harness(header_trust_handler=TRUST_ALL, edge_context_factory=edge)
 
     harness.app.get("/example")
 
-    assert [] == edge.contexts
+    (context,) = edge.contexts
+    request = harness.seen["request"]
+    assert (None, context) == (context.payload, request.request_context)
+    assert request.raw_request_context is None
+
+
+def test_absent_edge_header_without_factory_attaches_nothing(make_harness) -> None:
+    """No header and no factory: the request gets no edge attributes at all."""
+    harness = make_harness(header_trust_handler=TRUST_ALL)
+
+    harness.app.get("/example")
+
     assert "raw_request_context" not in harness.seen["request"].__dict__
 
 

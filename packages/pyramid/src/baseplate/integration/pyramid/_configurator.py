@@ -47,7 +47,7 @@ class _EdgeContext(Protocol):
 
 
 class _EdgeContextFactory(Protocol):
-    def from_upstream(self, edge_header: bytes) -> _EdgeContext: ...
+    def from_upstream(self, edge_header: bytes | None) -> _EdgeContext: ...
 
 
 def decode_edge_header(value: str) -> bytes:
@@ -115,8 +115,9 @@ class BaseplateConfigurator:
         trust_trace_headers: Deprecated: a bool; ``True`` or ``False`` is the same as passing
             ``header_trust_handler=StaticTrustHandler(trust_headers=...)``.
         edge_context_factory: A configured edge request context factory (from
-            baseplate-edgecontext). When given, a trusted ``X-Edge-Request`` payload is parsed
-            with it and attached to the request (``request.request_context``); without it the
+            baseplate-edgecontext). When given, every routed request gets an edge context
+            from it as ``request.request_context``: made from the ``X-Edge-Request`` payload
+            when a trusted caller sent one, else empty (no user). Without it a trusted
             payload is kept as bytes in ``request.raw_request_context`` so it can be passed on
             downstream.
         header_trust_handler: Decides which requests' headers to read. Defaults to
@@ -225,8 +226,9 @@ class BaseplateConfigurator:
         trace_info = None
         if self.header_trust_handler.should_trust_trace_headers(request):
             trace_info = self._read_trace_info(request)
-        if self.header_trust_handler.should_trust_edge_context_payload(request):
-            self._read_edge_context(request)
+        self._read_edge_context(
+            request, self.header_trust_handler.should_trust_edge_context_payload(request)
+        )
         span = self.baseplate.make_server_span(request, route.name, trace_info)
         span.start()
         span.set_tag("http.url", request.path_url)
@@ -249,15 +251,15 @@ class BaseplateConfigurator:
             logger.debug("Ignoring malformed trace headers; starting a new trace: %s", exc)
             return None
 
-    def _read_edge_context(self, request: Request) -> None:
-        value = request.headers.get("X-Edge-Request")
-        if value is None:
-            return
-        payload = decode_edge_header(value)
-        if self.edge_context_factory is None:
-            request.raw_request_context = payload
-        else:
+    def _read_edge_context(self, request: Request, trusted: bool) -> None:
+        value = request.headers.get("X-Edge-Request") if trusted else None
+        payload = None if value is None else decode_edge_header(value)
+        if self.edge_context_factory is not None:
+            # Every request gets a context, an empty one without a trusted header, so that
+            # handlers can always read request.request_context (a logged-out user).
             self.edge_context_factory.from_upstream(payload).attach_context(request)
+        elif payload is not None:
+            request.raw_request_context = payload
 
 
 # Peers repeat (a load balancer, a few upstream services): parse each address once.
