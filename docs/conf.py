@@ -43,8 +43,10 @@ _DOCUMENTATION_ROOTS = {
     "python": "https://docs.python.org/3/",
     "gevent": "https://www.gevent.org/",
     "hupper": "https://docs.pylonsproject.org/projects/hupper/en/latest/",
+    "hvac": "https://hvac.readthedocs.io/en/stable/",
     "posix_ipc": "https://github.com/osvenskan/posix_ipc/",
     "pyramid": "https://docs.pylonsproject.org/projects/pyramid/en/latest/",
+    "requests": "https://requests.readthedocs.io/en/latest/",
     "sentry_sdk": "https://getsentry.github.io/sentry-python/",
 }
 intersphinx_mapping = {
@@ -52,8 +54,8 @@ intersphinx_mapping = {
 }
 
 nitpick_ignore = [
-    # A private structural type: the parameter's description says what the object must
-    # provide (the edge context factory of baseplate-edgecontext, not in this repository).
+    # A private structural type for what the parameter needs (baseplate-edgecontext's
+    # factory provides it; Pyramid's integration does not depend on that distribution).
     ("py:class", "baseplate.integration.pyramid._configurator._EdgeContextFactory"),
 ]
 nitpick_ignore_regex = [

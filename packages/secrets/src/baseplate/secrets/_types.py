@@ -29,7 +29,7 @@ class VersionedSecret(NamedTuple):
 
     @property
     def all_versions(self) -> Iterator[bytes]:
-        """Iterate over the versions present: current first, then previous, then next."""
+        """Iterate over the versions present, current first, then previous, then next."""
         yield self.current
         if self.previous is not None:
             yield self.previous
