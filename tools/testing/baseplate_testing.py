@@ -10,11 +10,16 @@ called, so packages without it still collect their tests.
 - :class:`Process`, :class:`Processes`: subprocesses whose output is collected line by line,
   ended (SIGTERM, then SIGKILL) when the test is over; :meth:`Processes.serve` runs
   ``baseplate-serve`` on a free port and waits until it listens.
+- :class:`HTTPStandIn`: a real HTTP server in a thread that records each POST and answers
+  it through a function (a collector, Sentry, ...); :class:`BlackHole`: a TCP listener that
+  accepts connections and never answers.
 - :class:`QueueFactory`: POSIX message queues with unique names, unlinked at the end.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import re
 import shutil
@@ -25,7 +30,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -221,6 +227,171 @@ class Processes:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+@dataclass
+class ReceivedRequest:
+    """One request an :class:`HTTPStandIn` received; header names are in lower case."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+#: What an :class:`HTTPStandIn` answers a request with: ``(status, headers, body)``, or
+#: ``None`` to read the request and never answer (until the stand-in stops).
+Answer = tuple[int, dict[str, str], bytes] | None
+
+
+class HTTPStandIn:
+    """A real HTTP server on 127.0.0.1, in a thread of its own, standing in for a service.
+
+    Every POST is recorded in :attr:`requests` (in the order received), then answered with
+    what ``answer(request)`` returns; ``Content-Length`` is added. Recording and answering
+    happen under one lock, so the n-th request gets the n-th answer.
+
+    Args:
+        answer: Called with each request; returns an :data:`Answer`.
+        protocol_version: ``"HTTP/1.1"`` keeps connections alive.
+        hold: How long at most an unanswered request is held when the stand-in is not
+            stopped first (a bound on a hang, never reached when things work).
+    """
+
+    def __init__(
+        self,
+        answer: Callable[[ReceivedRequest], Answer],
+        *,
+        protocol_version: str = "HTTP/1.0",
+        hold: float = WAIT,
+    ) -> None:
+        self.requests: list[ReceivedRequest] = []
+        self.release = threading.Event()
+        self._changed = threading.Condition()
+        stand_in = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                request = ReceivedRequest(
+                    "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
+                with stand_in._changed:
+                    stand_in.requests.append(request)
+                    reply = answer(request)
+                    stand_in._changed.notify_all()
+                if reply is None:
+                    stand_in.release.wait(hold)
+                    self.close_connection = True
+                    return
+                status, headers, payload = reply
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        Handler.protocol_version = protocol_version
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = int(self.server.server_address[1])
+        self.address = f"127.0.0.1:{self.port}"
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    def wait_for_requests(self, count: int, timeout: float = WAIT) -> list[ReceivedRequest]:
+        """Wait until ``count`` requests have come; return all received so far.
+
+        Raises:
+            AssertionError: fewer came within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.requests) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"expected {count} request(s), got {len(self.requests)} in {timeout} s"
+                    )
+                self._changed.wait(remaining)
+            return list(self.requests)
+
+    def stop(self) -> None:
+        """Let held requests go, stop serving and close the socket."""
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(WAIT)
+
+
+class BlackHole:
+    """A TCP listener on 127.0.0.1 that accepts every connection and never answers.
+
+    Each connection is read (so a client's request is complete, and :attr:`request_received`
+    is set once a connection has sent the end of an HTTP request head) and held open until
+    :meth:`close`; :attr:`client_gave_up` is set when a client closes its side first.
+    """
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port = int(self.listener.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self.request_received = threading.Event()
+        self.client_gave_up = threading.Event()
+        self._closing = threading.Event()
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # close() shut the listener down
+            self.accepted.append(conn)
+            reader = threading.Thread(target=self._swallow, args=(conn,), daemon=True)
+            self._threads.append(reader)
+            reader.start()
+
+    def _swallow(self, conn: socket.socket) -> None:
+        data = b""
+        try:
+            while chunk := conn.recv(65536):
+                if not self.request_received.is_set():
+                    data = data[-3:] + chunk
+                    if b"\r\n\r\n" in data:
+                        self.request_received.set()
+        except OSError:
+            return  # closed by close()
+        if not self._closing.is_set():
+            self.client_gave_up.set()
+
+    def wait_for_connection(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for a first connection; return how many came."""
+        deadline = time.monotonic() + timeout
+        while not self.accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(self.accepted)
+
+    def close(self) -> None:
+        """Close every connection (the peers see them end) and the listener."""
+        self._closing.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        self._threads[0].join(WAIT)
+        self.listener.close()
+        for conn in self.accepted:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        for reader in self._threads[1:]:
+            reader.join(WAIT)
 
 
 def unique_queue_name(prefix: str = "/baseplate-test-") -> str:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from baseplate_testing import HTTPStandIn
 
 from baseplate.core import Baseplate, RequestContext, TraceInfo
 from baseplate.diagnostics.sentry import error_reporter_from_config, uninstall_gevent_hook
@@ -42,7 +41,8 @@ def parse_envelope(body):
     return headers, items
 
 
-def decode_body(body, encoding):
+def decode_body(request):
+    body, encoding = request.body, request.headers.get("content-encoding")
     if encoding in (None, "", "identity"):
         return body
     if encoding == "gzip":
@@ -55,55 +55,30 @@ def decode_body(body, encoding):
     raise AssertionError(f"unexpected Content-Encoding {encoding!r}")
 
 
-class SentryServer:
+class SentryServer(HTTPStandIn):
     """An HTTP server on 127.0.0.1 that accepts envelopes the way Sentry does."""
 
     def __init__(self):
-        self.requests = []  # (path, headers, envelope headers, items)
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length", "0"))
-                raw = self.rfile.read(length)
-                body = decode_body(raw, self.headers.get("Content-Encoding"))
-                envelope_headers, items = parse_envelope(body)
-                with server._lock:
-                    server.requests.append((self.path, dict(self.headers), envelope_headers, items))
-                reply = b"{}"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, format, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
+        super().__init__(lambda request: (200, {"Content-Type": "application/json"}, b"{}"))
         self.dsn = f"http://publickey@127.0.0.1:{self.port}/42"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self.thread.start()
+
+    def envelopes(self):
+        """Every envelope received so far: ``(path, headers, envelope headers, items)``."""
+        with self._changed:
+            received = list(self.requests)
+        return [
+            (request.path, request.headers, *parse_envelope(decode_body(request)))
+            for request in received
+        ]
 
     def events(self):
         """Every event item received so far, as parsed JSON."""
-        with self._lock:
-            return [
-                json.loads(payload)
-                for _, _, _, items in self.requests
-                for item_headers, payload in items
-                if item_headers.get("type") == "event"
-            ]
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(WAIT)
+        return [
+            json.loads(payload)
+            for _, _, _, items in self.envelopes()
+            for item_headers, payload in items
+            if item_headers.get("type") == "event"
+        ]
 
 
 @pytest.fixture
@@ -144,6 +119,7 @@ def _no_gevent_hook_left():
 
 
 def make_baseplate(client):
+    """Return a Baseplate reporting errors to ``client``."""
     baseplate = Baseplate()
     baseplate.configure_error_reporting(client)
     return baseplate
@@ -160,6 +136,7 @@ def failing_request(baseplate, exc, trace_id=1234, tags=(), logs=()):
 
 
 def handle(span, exc, tags, logs):
+    """In ``span``: set the ``tags``, log the ``logs``, then raise ``exc``."""
     with span:
         for key, value in tags:
             span.set_tag(key, value)
@@ -168,42 +145,37 @@ def handle(span, exc, tags, logs):
         raise_it(exc)
 
 
+# The source-context test looks for this frame and its two lines.
 def raise_it(exc):
     raise exc
 
 
 def only_event(server, client):
+    """Flush ``client``; return the one event ``server`` received (fail if not one)."""
     client.flush(timeout=WAIT)
     events = server.events()
     assert len(events) == 1, events
     return events[0]
 
 
-@pytest.fixture(name="make_baseplate")
-def make_baseplate_fixture():
-    """``make_baseplate(client)``: a Baseplate reporting errors to ``client``."""
-    return make_baseplate
+def _as_fixture(helper):
+    """Make ``helper`` a fixture of the same name whose value is the helper itself."""
+
+    def fixture():
+        return helper
+
+    fixture.__doc__ = helper.__doc__
+    return pytest.fixture(name=helper.__name__)(fixture)
 
 
-@pytest.fixture(name="failing_request")
-def failing_request_fixture():
-    """``failing_request(baseplate, exc, ...)``: run a request that raises ``exc``."""
-    return failing_request
+make_baseplate_fixture = _as_fixture(make_baseplate)
+failing_request_fixture = _as_fixture(failing_request)
+handle_fixture = _as_fixture(handle)
+raise_it_fixture = _as_fixture(raise_it)
+only_event_fixture = _as_fixture(only_event)
 
 
-@pytest.fixture(name="handle")
-def handle_fixture():
-    """``handle(span, exc, tags, logs)``: the body of a failing request, run in ``span``."""
-    return handle
-
-
-@pytest.fixture(name="raise_it")
-def raise_it_fixture():
-    """``raise_it(exc)``: raise ``exc`` from a frame of its own."""
-    return raise_it
-
-
-@pytest.fixture(name="only_event")
-def only_event_fixture():
-    """``only_event(server, client)``: flush, then the one event the server got."""
-    return only_event
+@pytest.fixture
+def gevent():
+    """The gevent module; a test that asks for it is skipped where gevent is not installed."""
+    return pytest.importorskip("gevent", reason="gevent is a test-only dependency")

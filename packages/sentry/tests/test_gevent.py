@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from baseplate.diagnostics.sentry import install_gevent_hook, uninstall_gevent_hook
 
 WAIT = 10.0  # seconds; an upper bound on waits, never a measured limit
@@ -15,11 +13,10 @@ class ReportedError(Exception):
 
 
 def test_crashing_greenlet_outside_a_request_is_reported(
-    make_client, sentry_server, capsys, make_baseplate, only_event
+    make_client, sentry_server, capsys, make_baseplate, only_event, gevent
 ):
     """With gevent imported, the observer hooks the hub: a greenlet crash is reported, then
     printed as before."""
-    gevent = pytest.importorskip("gevent", reason="gevent is a test-only dependency")
     client = make_client()
     make_baseplate(client)  # gevent is imported: the observer installs the hub hook
 
@@ -40,9 +37,8 @@ def test_crashing_greenlet_outside_a_request_is_reported(
     assert "ReportedError: background job died" in capsys.readouterr().err
 
 
-def test_gevent_hook_is_not_stacked_and_can_be_removed(make_client, sentry_server):
+def test_gevent_hook_is_not_stacked_and_can_be_removed(make_client, sentry_server, gevent):
     """Installing twice keeps one hook (the latest client); uninstalling restores the hub."""
-    gevent = pytest.importorskip("gevent", reason="gevent is a test-only dependency")
     hub = gevent.get_hub()
     original = hub.print_exception
     first, second = make_client(), make_client()

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import sys
 import threading
 
 import pytest
 import sentry_sdk
+from baseplate_testing import BlackHole
 
 from baseplate.core import RequestContext, TraceInfo
 from baseplate.diagnostics.sentry import (
@@ -191,10 +190,9 @@ def test_concurrent_requests_keep_their_own_data(
 
 
 def test_concurrent_greenlet_requests_keep_their_own_data(
-    make_client, sentry_server, make_baseplate, raise_it
+    make_client, sentry_server, make_baseplate, raise_it, gevent
 ):
     """Requests running concurrently in greenlets report their own trace id and tags."""
-    gevent = pytest.importorskip("gevent", reason="gevent is a test-only dependency")
     client = make_client()
     baseplate = make_baseplate(client)
 
@@ -287,9 +285,8 @@ def test_observer_rejects_a_non_sentry_client():
         SentryBaseplateObserver(object())
 
 
-def test_observer_can_leave_gevent_alone(make_client):
+def test_observer_can_leave_gevent_alone(make_client, gevent):
     """gevent_hook=False leaves the hub untouched."""
-    gevent = pytest.importorskip("gevent", reason="gevent is a test-only dependency")
     hub = gevent.get_hub()
     original = hub.print_exception
     SentryBaseplateObserver(make_client(), gevent_hook=False)
@@ -297,52 +294,6 @@ def test_observer_can_leave_gevent_alone(make_client):
 
 
 # --- never in the way ----------------------------------------------------------------------
-
-
-class BlackHole:
-    """A listening socket that accepts, reads the request and never answers.
-
-    It holds the connection until :meth:`close`, so only the client can end the exchange.
-    """
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(WAIT)
-        self.port = self.listener.getsockname()[1]
-        self.request_received = threading.Event()
-        self.client_gave_up = threading.Event()
-        self.connections = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            conn, _ = self.listener.accept()
-        except OSError:
-            return
-        self.connections.append(conn)
-        conn.settimeout(None)
-        data = b""
-        try:
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    self.client_gave_up.set()
-                    return
-                data += chunk
-            self.request_received.set()
-            if not conn.recv(1):  # never answer: wait for the client to hang up
-                self.client_gave_up.set()
-        except OSError:
-            return
-
-    def close(self):
-        for conn in self.connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
-        self.listener.close()
-        self.thread.join(WAIT)
 
 
 def test_unresponsive_sentry_does_not_hold_up_the_request(clients, make_baseplate, failing_request):

@@ -38,11 +38,10 @@ def test_application_exception_is_not_reported_twice(
 
 
 def test_request_error_handed_to_the_hub_is_reported_once(
-    make_client, sentry_server, capsys, make_baseplate, failing_request, only_event
+    make_client, sentry_server, capsys, make_baseplate, failing_request, only_event, gevent
 ):
     """gevent's WSGI server passes a request's escaped exception to the hub's error handler;
     the observer reported it already, so Sentry gets one event, not two."""
-    gevent = pytest.importorskip("gevent", reason="gevent is a test-only dependency")
     client = make_client()
     baseplate = make_baseplate(client)  # gevent is imported: the hub hook is installed
     error = ReportedError("request failed")

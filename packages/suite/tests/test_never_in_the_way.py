@@ -38,7 +38,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from baseplate_testing import REPO_ROOT, WAIT, Process, QueueFactory, free_port
+from baseplate_testing import (
+    REPO_ROOT,
+    WAIT,
+    BlackHole,
+    HTTPStandIn,
+    Process,
+    QueueFactory,
+    free_port,
+)
 
 from baseplate.message_queue import TimedOutError
 
@@ -82,83 +90,22 @@ def write_config(path: Path, settings: dict[str, str], protocol: str = "wsgi") -
 # --- broken exporters -------------------------------------------------------------------------
 
 
-class BlackHole:
-    """A TCP listener that accepts connections and never reads from or answers them.
-
-    Accepted sockets stay open until :meth:`close`, so the peer waits for an answer that
-    never comes (rather than seeing the connection closed).
-    """
-
-    def __init__(self) -> None:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(128)
-        self.listener.settimeout(0.05)
-        self.port = int(self.listener.getsockname()[1])
-        self.accepted: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sock, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.accepted.append(sock)
-
-    def wait_for_connection(self, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
-        while not self.accepted and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return len(self.accepted)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=WAIT)
-        self.listener.close()
-        for sock in self.accepted:
-            sock.close()
-
-
-class SentrySink(http.server.ThreadingHTTPServer):
-    """A Sentry stand-in: answers every POST with ``status`` and remembers the paths.
+class SentrySink(HTTPStandIn):
+    """A Sentry stand-in: answers every POST with ``status``; its requests' paths are kept.
 
     200 is a working Sentry; 429 (with ``Retry-After: 60``) one that is rate-limiting us.
     """
 
-    daemon_threads = True
-
     def __init__(self, status: int = 200) -> None:
-        self.paths: list[str] = []
-        sink = self
+        headers = {"Content-Type": "application/json"}
+        if status == 429:
+            headers["Retry-After"] = "60"
+        super().__init__(lambda request: (status, headers, b"{}"), protocol_version="HTTP/1.1")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                sink.paths.append(self.path)
-                self.send_response(status)
-                if status == 429:
-                    self.send_header("Retry-After", "60")
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.port = int(self.server_address[1])
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+    @property
+    def paths(self) -> list[str]:
+        with self._changed:
+            return [request.path for request in self.requests]
 
     def wait_for_envelope(self, timeout: float) -> None:
         """Wait until sentry-sdk has posted an envelope to the project's endpoint."""
@@ -166,11 +113,6 @@ class SentrySink(http.server.ThreadingHTTPServer):
         while "/api/1/envelope/" not in self.paths and time.monotonic() < deadline:
             time.sleep(0.05)
         assert "/api/1/envelope/" in self.paths, self.paths
-
-    def close(self) -> None:
-        self.shutdown()
-        self._thread.join(timeout=WAIT)
-        self.server_close()
 
 
 def refused_tcp_port(stack: ExitStack) -> int:
@@ -338,7 +280,7 @@ def sentry_working(stack: ExitStack) -> Setup:
     # Not a broken exporter: the reference for the Sentry cases, whose /fail requests build
     # an error report (stack frames and their variables) in the request whatever the DSN.
     sink = SentrySink()
-    stack.callback(sink.close)
+    stack.callback(sink.stop)
 
     def check(server: Process) -> None:
         sink.wait_for_envelope(EVIDENCE_WAIT)
@@ -350,7 +292,7 @@ def sentry_rate_limiting(stack: ExitStack) -> Setup:
     # Sentry answers 429: sentry-sdk stops sending for Retry-After seconds and drops the
     # reports meanwhile, on its own worker.
     sink = SentrySink(status=429)
-    stack.callback(sink.close)
+    stack.callback(sink.stop)
 
     def check(server: Process) -> None:
         sink.wait_for_envelope(EVIDENCE_WAIT)

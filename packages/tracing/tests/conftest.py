@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import http.server
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from baseplate_testing import QueueFactory, free_port
+from baseplate_testing import Answer, HTTPStandIn, QueueFactory, ReceivedRequest, free_port
 
 #: A generous bound on every wait; reaching it means something hangs, not that it is slow.
 WATCHDOG = 20.0
@@ -19,15 +16,7 @@ WATCHDOG = 20.0
 HANG = "hang"
 
 
-@dataclass
-class ReceivedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class Collector:
+class Collector(HTTPStandIn):
     """A real HTTP server on 127.0.0.1 that answers from a script and records requests.
 
     Each request takes the next scripted answer: ``(status, body)`` or :data:`HANG` (read
@@ -38,65 +27,17 @@ class Collector:
     def __init__(self, script: list[Any], default: tuple[int, bytes]) -> None:
         self.script = list(script)
         self.default = default
-        self.requests: list[ReceivedRequest] = []
-        self.release = threading.Event()
-        self._changed = threading.Condition()
-        collector = self
+        super().__init__(self._answer, hold=WATCHDOG)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                with collector._changed:
-                    answer = collector.script.pop(0) if collector.script else collector.default
-                    collector.requests.append(
-                        ReceivedRequest(
-                            "POST",
-                            self.path,
-                            {k.lower(): v for k, v in self.headers.items()},
-                            body,
-                        )
-                    )
-                    collector._changed.notify_all()
-                if answer == HANG:
-                    collector.release.wait(WATCHDOG)
-                    self.close_connection = True
-                    return
-                status, payload = answer
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.address = f"127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+    def _answer(self, request: ReceivedRequest) -> Answer:
+        answer = self.script.pop(0) if self.script else self.default
+        if answer == HANG:
+            return None
+        status, payload = answer
+        return status, {}, payload
 
     def wait_for_requests(self, count: int, timeout: float = WATCHDOG) -> list[ReceivedRequest]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.requests) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise AssertionError(
-                        f"expected {count} request(s), got {len(self.requests)} in {timeout} s"
-                    )
-                self._changed.wait(remaining)
-            return list(self.requests)
-
-    def stop(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(WATCHDOG)
+        return super().wait_for_requests(count, timeout)
 
 
 @pytest.fixture
