@@ -9,7 +9,13 @@ from importlib import metadata
 
 import pytest
 
-from baseplate.core import Baseplate, BaseplateObserver, MissingDistributionError, _plugins
+from baseplate.core import (
+    Baseplate,
+    BaseplateObserver,
+    MissingDistributionError,
+    ObserverPlugin,
+    _plugins,
+)
 from baseplate.diagnostics.logging import LoggingBaseplateObserver
 
 GROUP = "baseplate.observers"
@@ -27,16 +33,13 @@ class NamedObserver(BaseplateObserver):
         pass
 
 
-class FakePlugin:
+def fake_plugin(name, config_keys, environment_variables=()):
     """A third party's plug-in: registers a NamedObserver when one of its keys is set."""
 
-    def __init__(self, name, config_keys, environment_variables=()):
-        self.name = name
-        self.config_keys = config_keys
-        self.environment_variables = environment_variables
+    def configure(baseplate, app_config, module_name):
+        baseplate.register(NamedObserver(name, app_config, module_name))
 
-    def configure(self, baseplate, app_config, module_name):
-        baseplate.register(NamedObserver(self.name, app_config, module_name))
+    return ObserverPlugin(tuple(config_keys), configure, tuple(environment_variables))
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def installed(baseplate):
 
 def test_a_third_party_plugin_is_installed_from_its_config_key(install):
     """A plug-in registered in the entry-point group is configured when its key is set."""
-    install(prometheus=FakePlugin("prometheus", ["prometheus.port"]))
+    install(prometheus=fake_plugin("prometheus", ["prometheus.port"]))
     baseplate = Baseplate()
     app_config = {"prometheus.port": "9090"}
     baseplate.configure_observers(app_config, "my_service")
@@ -75,7 +78,7 @@ def test_a_third_party_plugin_is_installed_from_its_config_key(install):
 
 def test_a_plugin_whose_keys_are_absent_is_not_installed(install):
     """Installed is not configured: without one of its keys the plug-in does nothing."""
-    install(prometheus=FakePlugin("prometheus", ["prometheus.port"]))
+    install(prometheus=fake_plugin("prometheus", ["prometheus.port"]))
     baseplate = Baseplate()
     baseplate.configure_observers({"prometheus.other": "1"})
     assert installed(baseplate) == [LoggingBaseplateObserver]
@@ -83,7 +86,7 @@ def test_a_plugin_whose_keys_are_absent_is_not_installed(install):
 
 def test_any_one_key_switches_a_plugin_on(install):
     """A plug-in with several keys is switched on by any of them."""
-    install(statsd2=FakePlugin("statsd2", ("statsd2.host", "statsd2.socket")))
+    install(statsd2=fake_plugin("statsd2", ("statsd2.host", "statsd2.socket")))
     baseplate = Baseplate()
     baseplate.configure_observers({"statsd2.socket": "/run/statsd"})
     assert installed(baseplate) == [LoggingBaseplateObserver, "statsd2"]
@@ -91,7 +94,7 @@ def test_any_one_key_switches_a_plugin_on(install):
 
 def test_an_environment_variable_switches_a_plugin_on_when_not_empty(install, monkeypatch):
     """A plug-in's environment variables switch it on, but only with a non-empty value."""
-    install(hosted=FakePlugin("hosted", ["hosted.token"], ["FAKE_PLUGIN_TOKEN"]))
+    install(hosted=fake_plugin("hosted", ["hosted.token"], ["FAKE_PLUGIN_TOKEN"]))
     monkeypatch.setenv("FAKE_PLUGIN_TOKEN", "")
     baseplate = Baseplate()
     baseplate.configure_observers({})
@@ -104,7 +107,7 @@ def test_an_environment_variable_switches_a_plugin_on_when_not_empty(install, mo
 
 def test_the_module_name_defaults_to_main(install):
     """Without a module name, plug-ins are given "__main__", as error reporting was."""
-    install(prometheus=FakePlugin("prometheus", ["prometheus.port"]))
+    install(prometheus=fake_plugin("prometheus", ["prometheus.port"]))
     baseplate = Baseplate()
     baseplate.configure_observers({"prometheus.port": "9090"})
     assert baseplate.observers[1].module_name == "__main__"
@@ -113,7 +116,7 @@ def test_the_module_name_defaults_to_main(install):
 def test_logging_first_then_metrics_tracing_sentry_then_others_by_name(install):
     """The order is fixed whatever order the entry points are found in."""
     names = ["zipkin2", "sentry", "audit", "tracing", "metrics"]
-    install(**{name: FakePlugin(name, [f"{name}.on"]) for name in names})
+    install(**{name: fake_plugin(name, [f"{name}.on"]) for name in names})
     baseplate = Baseplate()
     baseplate.configure_observers({f"{name}.on": "1" for name in names})
     assert installed(baseplate) == [
@@ -142,7 +145,7 @@ def test_a_configured_built_in_without_its_plugin_names_the_distribution(
     distribution = {"m": "baseplate-metrics", "t": "baseplate-tracing", "s": "baseplate-sentry"}[
         message.lstrip("\\")[0].lower()
     ]
-    install(prometheus=FakePlugin("prometheus", ["prometheus.port"]))
+    install(prometheus=fake_plugin("prometheus", ["prometheus.port"]))
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     baseplate = Baseplate()
@@ -158,7 +161,7 @@ def test_a_configured_built_in_without_its_plugin_names_the_distribution(
 
 def test_a_plugin_named_after_a_built_in_stands_in_for_it(install):
     """What counts is the entry point's name: a plug-in named "metrics" is the metrics one."""
-    install(metrics=FakePlugin("metrics", ["metrics.namespace"]))
+    install(metrics=fake_plugin("metrics", ["metrics.namespace"]))
     baseplate = Baseplate()
     baseplate.configure_observers({"metrics.namespace": "x"})
     assert installed(baseplate) == [LoggingBaseplateObserver, "metrics"]
@@ -167,8 +170,27 @@ def test_a_plugin_named_after_a_built_in_stands_in_for_it(install):
 def test_an_entry_point_naming_something_else_is_refused(install):
     """An entry point must name an ObserverPlugin; the error names the entry point."""
     install(broken=object())
-    with pytest.raises(TypeError, match=r"entry point 'broken' .* must name an ObserverPlugin"):
+    with pytest.raises(
+        TypeError, match=r"entry point 'broken' .* must name a baseplate\.core\.ObserverPlugin"
+    ):
         Baseplate().configure_observers({})
+
+
+def test_a_plugin_checks_what_it_is_given():
+    """Keys and variables are tuples of strings, configure is callable, something switches it on."""
+
+    def configure(baseplate, app_config, module_name):
+        pass
+
+    with pytest.raises(TypeError, match=r"config_keys must be a tuple of strings, got 'a\.key'"):
+        ObserverPlugin("a.key", configure)
+    with pytest.raises(TypeError, match=r"environment_variables must be .*, got \(1,\)"):
+        ObserverPlugin(("a.key",), configure, (1,))
+    with pytest.raises(TypeError, match="configure must be callable, got None"):
+        ObserverPlugin(("a.key",), None)
+    with pytest.raises(ValueError, match="needs config_keys or environment_variables"):
+        ObserverPlugin((), configure)
+    assert ObserverPlugin((), configure, ("A_VARIABLE",)).config_keys == ()
 
 
 def test_an_entry_point_whose_module_is_gone_is_skipped_with_a_warning(monkeypatch, caplog):

@@ -44,6 +44,7 @@ from ._metrics import (
     MetricsCounter,
     MetricsGauge,
     MetricsHistogram,
+    MetricsInstruments,
     MetricsTimer,
 )
 from ._observer import BaseplateObserver, ExcInfo, ServerSpanObserver, SpanObserver
@@ -66,6 +67,7 @@ __all__ = [
     "MetricsCounter",
     "MetricsGauge",
     "MetricsHistogram",
+    "MetricsInstruments",
     "MetricsTimer",
     "MissingDistributionError",
     "ObserverPlugin",

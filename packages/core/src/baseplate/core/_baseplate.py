@@ -199,7 +199,7 @@ class Baseplate:
         plugins = _plugins.load_observer_plugins()
         _plugins.check_built_ins(plugins, app_config)
         for loaded in plugins:
-            if _plugins.is_switched_on(loaded.plugin, app_config):
+            if loaded.plugin.is_switched_on(app_config):
                 loaded.plugin.configure(self, app_config, module_name or "__main__")
 
     def add_to_context(self, name: str, context_factory: ContextFactory) -> None:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 
 class MetricsCounter(Protocol):
-    """A counter, as returned by :meth:`MetricsClient.counter` (e.g. a metrics ``Counter``).
+    """A counter, as returned by :meth:`MetricsInstruments.counter` (e.g. a metrics ``Counter``).
 
     .. versionadded:: 0.1.0
     """
@@ -27,7 +27,7 @@ class MetricsCounter(Protocol):
 
 
 class MetricsTimer(Protocol):
-    """A timer, as returned by :meth:`MetricsClient.timer` (e.g. a metrics ``Timer``).
+    """A timer, as returned by :meth:`MetricsInstruments.timer` (e.g. a metrics ``Timer``).
 
     As a context manager it is started on entry and stopped (sent) on exit.
 
@@ -54,7 +54,7 @@ class MetricsTimer(Protocol):
 
 
 class MetricsGauge(Protocol):
-    """A gauge, as returned by :meth:`MetricsClient.gauge` (e.g. a metrics ``Gauge``).
+    """A gauge, as returned by :meth:`MetricsInstruments.gauge` (e.g. a metrics ``Gauge``).
 
     .. versionadded:: 0.1.0
     """
@@ -64,7 +64,7 @@ class MetricsGauge(Protocol):
 
 
 class MetricsHistogram(Protocol):
-    """A histogram, as returned by :meth:`MetricsClient.histogram`.
+    """A histogram, as returned by :meth:`MetricsInstruments.histogram`.
 
     .. versionadded:: 0.1.0
     """
@@ -73,18 +73,16 @@ class MetricsHistogram(Protocol):
         """Add ``value`` to the distribution."""
 
 
-class MetricsBatch(Protocol):
-    """Metrics collected to be sent together, as returned by :meth:`MetricsClient.batch`.
+class MetricsInstruments(Protocol):
+    """What makes instruments: both a :class:`MetricsClient` and a :class:`MetricsBatch`.
 
-    Its instruments record into the batch; :meth:`flush` sends what was recorded and
-    empties it. As a context manager it is flushed on exit. A batch is meant for one
-    thread or greenlet.
+    Names are relative to the client's namespace.
 
     .. versionadded:: 0.1.0
     """
 
     def counter(self, name: str) -> MetricsCounter:
-        """Return the counter ``name`` (under the client's namespace)."""
+        """Return the counter ``name``."""
 
     def timer(self, name: str) -> MetricsTimer:
         """Return the timer ``name``."""
@@ -94,6 +92,17 @@ class MetricsBatch(Protocol):
 
     def histogram(self, name: str) -> MetricsHistogram:
         """Return the histogram ``name``."""
+
+
+class MetricsBatch(MetricsInstruments, Protocol):
+    """Metrics collected to be sent together, as returned by :meth:`MetricsClient.batch`.
+
+    Its instruments record into the batch; :meth:`flush` sends what was recorded and
+    empties it. As a context manager it is flushed on exit. A batch is meant for one
+    thread or greenlet.
+
+    .. versionadded:: 0.1.0
+    """
 
     def flush(self) -> None:
         """Send everything recorded since the last flush; must not raise for I/O errors."""
@@ -108,7 +117,7 @@ class MetricsBatch(Protocol):
     ) -> None: ...
 
 
-class MetricsClient(Protocol):
+class MetricsClient(MetricsInstruments, Protocol):
     """What an observer or reporter needs of a metrics client.
 
     :class:`baseplate.metrics.Client` is one. Instruments made from the client itself send
@@ -118,18 +127,6 @@ class MetricsClient(Protocol):
 
     .. versionadded:: 0.1.0
     """
-
-    def counter(self, name: str) -> MetricsCounter:
-        """Return the counter ``name`` (under the client's namespace)."""
-
-    def timer(self, name: str) -> MetricsTimer:
-        """Return the timer ``name``."""
-
-    def gauge(self, name: str) -> MetricsGauge:
-        """Return the gauge ``name``."""
-
-    def histogram(self, name: str) -> MetricsHistogram:
-        """Return the histogram ``name``."""
 
     def batch(self) -> MetricsBatch:
         """Return a new, empty batch."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple
 
 from ._errors import MissingDistributionError
 from ._optional import is_missing
@@ -26,15 +27,16 @@ logger = logging.getLogger("baseplate.core")
 GROUP = "baseplate.observers"
 
 
-class ObserverPlugin(Protocol):
+@dataclass(frozen=True)
+class ObserverPlugin:
     """What a ``baseplate.observers`` entry point names: an observer to switch on by config.
 
     :meth:`Baseplate.configure_observers <baseplate.core.Baseplate.configure_observers>`
-    loads every installed plug-in and calls :meth:`configure` on each one that is switched
-    on: when the configuration has one of its :attr:`config_keys`, or the environment has a
-    non-empty value for one of its :attr:`environment_variables`. Loading a plug-in imports
-    the module its entry point names, whether or not it is switched on, so keep that module
-    cheap to import.
+    loads every installed plug-in and calls ``configure`` for each one that is switched on
+    (:meth:`is_switched_on`): when the configuration has one of its ``config_keys``, or the
+    environment has a non-empty value for one of its ``environment_variables``. Loading a
+    plug-in imports the module its entry point names, whether or not it is switched on, so
+    keep that module cheap to import.
 
     A distribution declares it in its ``pyproject.toml``; the entry point's name is the
     plug-in's name (plug-ins are configured in the order metrics, tracing, sentry, then by
@@ -43,36 +45,47 @@ class ObserverPlugin(Protocol):
         [project.entry-points."baseplate.observers"]
         prometheus = "acme_prometheus._plugin:observer_plugin"
 
+    Args:
+        config_keys: Configuration keys any one of which switches the plug-in on.
+        configure: Called as ``configure(baseplate, app_config, module_name)``, once, before
+            the application serves: builds the observer from ``app_config`` (the raw
+            configuration) and registers it on ``baseplate``, typically through the
+            distribution's ``*_from_config`` helper and a ``Baseplate.configure_*`` method
+            or :meth:`Baseplate.register <baseplate.core.Baseplate.register>`.
+            ``module_name`` is the application's root module (``"__main__"`` if not given).
+            It should validate every key it reads and raise ``ConfigurationError`` (from
+            :mod:`baseplate.config`) naming a bad one.
+        environment_variables: Environment variables a non-empty value of which also
+            switches the plug-in on.
+
+    Raises:
+        TypeError: if the keys or variables are not tuples of strings, or ``configure`` is
+            not callable.
+        ValueError: if ``config_keys`` and ``environment_variables`` are both empty (nothing
+            could switch the plug-in on).
+
     .. versionadded:: 0.1.0
     """
 
-    @property
-    def config_keys(self) -> Collection[str]:
-        """Configuration keys any one of which switches the plug-in on."""
+    config_keys: tuple[str, ...]
+    configure: Callable[[Baseplate, Mapping[str, str], str], None]
+    environment_variables: tuple[str, ...] = ()
 
-    @property
-    def environment_variables(self) -> Collection[str]:
-        """Environment variables a non-empty value of which switches it on (may be empty)."""
+    def __post_init__(self) -> None:
+        for field in ("config_keys", "environment_variables"):
+            names = getattr(self, field)
+            if not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
+                raise TypeError(f"{field} must be a tuple of strings, got {names!r}")
+        if not callable(self.configure):
+            raise TypeError(f"configure must be callable, got {self.configure!r}")
+        if not self.config_keys and not self.environment_variables:
+            raise ValueError("an observer plug-in needs config_keys or environment_variables")
 
-    def configure(
-        self, baseplate: Baseplate, app_config: Mapping[str, str], module_name: str
-    ) -> None:
-        """Build the observer from ``app_config`` and register it on ``baseplate``.
-
-        Called once, by ``configure_observers``, before the application serves. It reads
-        and validates every key it uses, typically through the distribution's own
-        ``*_from_config`` helper and one of the ``Baseplate.configure_*`` methods or
-        :meth:`Baseplate.register <baseplate.core.Baseplate.register>`.
-
-        Args:
-            baseplate: The object being configured.
-            app_config: The application's raw configuration.
-            module_name: The application's root module (``"__main__"`` if not given).
-
-        Raises:
-            ConfigurationError: (from :mod:`baseplate.config`) naming a key whose value is
-                not acceptable.
-        """
+    def is_switched_on(self, app_config: Mapping[str, str]) -> bool:
+        """Whether ``app_config`` (or the environment) asks for this plug-in."""
+        return any(key in app_config for key in self.config_keys) or any(
+            os.environ.get(variable) for variable in self.environment_variables
+        )
 
 
 class _BuiltIn(NamedTuple):
@@ -147,23 +160,14 @@ def load_observer_plugins() -> list[_Loaded]:
         except Exception as exc:
             exc.add_note(f"loading observer plug-in {entry_point.value!r} of {distribution}")
             raise
-        for member in ("config_keys", "environment_variables", "configure"):
-            if not hasattr(plugin, member):
-                raise TypeError(
-                    f"the baseplate.observers entry point {entry_point.name!r} of "
-                    f"{distribution} must name an ObserverPlugin (with config_keys, "
-                    f"environment_variables and configure), got {plugin!r}"
-                )
+        if not isinstance(plugin, ObserverPlugin):
+            raise TypeError(
+                f"the baseplate.observers entry point {entry_point.name!r} of {distribution} "
+                f"must name a baseplate.core.ObserverPlugin, got {plugin!r}"
+            )
         loaded.append(_Loaded(entry_point.name, plugin, distribution))
     loaded.sort(key=lambda item: (_RANKS.get(item.name, len(_RANKS)), item.name, item.distribution))
     return loaded
-
-
-def is_switched_on(plugin: ObserverPlugin, app_config: Mapping[str, str]) -> bool:
-    """Whether the configuration (or the environment) asks for ``plugin``."""
-    return any(key in app_config for key in plugin.config_keys) or any(
-        os.environ.get(variable) for variable in plugin.environment_variables
-    )
 
 
 def check_built_ins(loaded: Collection[_Loaded], app_config: Mapping[str, str]) -> None:

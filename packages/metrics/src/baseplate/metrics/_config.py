@@ -94,17 +94,9 @@ def metrics_client_from_config(raw_config: config.RawConfig) -> Client:
     )
 
 
-class _ObserverPlugin:
-    """Request metrics for ``Baseplate.configure_observers``: on with ``metrics.namespace``."""
-
-    config_keys = ("metrics.namespace",)
-    environment_variables: tuple[str, ...] = ()
-
-    def configure(
-        self, baseplate: Baseplate, app_config: config.RawConfig, module_name: str
-    ) -> None:
-        baseplate.configure_metrics(metrics_client_from_config(app_config))
+def _configure_observer(baseplate: Baseplate, app_config: config.RawConfig, _: str) -> None:
+    baseplate.configure_metrics(metrics_client_from_config(app_config))
 
 
 #: What the ``baseplate.observers`` entry point ``metrics`` names.
-observer_plugin: ObserverPlugin = _ObserverPlugin()
+observer_plugin = ObserverPlugin(("metrics.namespace",), _configure_observer)

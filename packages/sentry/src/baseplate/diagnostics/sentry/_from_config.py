@@ -238,16 +238,9 @@ def _flush_at_exit(reference: weakref.ref[Any]) -> None:
         client.flush(timeout=client.options["shutdown_timeout"])
 
 
-class _ObserverPlugin:
-    """Error reporting for ``Baseplate.configure_observers``: on with ``sentry.dsn`` or
-    a non-empty ``SENTRY_DSN`` in the environment."""
-
-    config_keys = ("sentry.dsn",)
-    environment_variables = ("SENTRY_DSN",)
-
-    def configure(self, baseplate: Baseplate, app_config: RawConfig, module_name: str) -> None:
-        baseplate.configure_error_reporting(error_reporter_from_config(app_config, module_name))
+def _configure_observer(baseplate: Baseplate, app_config: RawConfig, module_name: str) -> None:
+    baseplate.configure_error_reporting(error_reporter_from_config(app_config, module_name))
 
 
 #: What the ``baseplate.observers`` entry point ``sentry`` names.
-observer_plugin: ObserverPlugin = _ObserverPlugin()
+observer_plugin = ObserverPlugin(("sentry.dsn",), _configure_observer, ("SENTRY_DSN",))

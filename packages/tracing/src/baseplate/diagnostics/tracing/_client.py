@@ -265,17 +265,9 @@ def tracing_client_from_config(
     )
 
 
-class _ObserverPlugin:
-    """Tracing for ``Baseplate.configure_observers``, on when ``tracing.service_name`` is set."""
-
-    config_keys = ("tracing.service_name",)
-    environment_variables: tuple[str, ...] = ()
-
-    def configure(
-        self, baseplate: Baseplate, app_config: config.RawConfig, module_name: str
-    ) -> None:
-        baseplate.configure_tracing(tracing_client_from_config(app_config))
+def _configure_observer(baseplate: Baseplate, app_config: config.RawConfig, _: str) -> None:
+    baseplate.configure_tracing(tracing_client_from_config(app_config))
 
 
 #: What the ``baseplate.observers`` entry point ``tracing`` names.
-observer_plugin: ObserverPlugin = _ObserverPlugin()
+observer_plugin = ObserverPlugin(("tracing.service_name",), _configure_observer)
