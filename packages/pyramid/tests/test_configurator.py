@@ -35,6 +35,10 @@ TRUST_ALL = StaticTrustHandler(trust_headers=True)
 
 
 RAW_EDGE_PAYLOAD = b"\x0c\x00\x01\x0b\x00\x01\x00\x00\x00\x05t2_ab\x00\x00"
+EDGE_HEADER = base64.b64encode(RAW_EDGE_PAYLOAD).decode()
+
+#: Trusted, these headers put the request in trace 1234 as span 3456, child of 2345.
+TRACE_HEADERS = {"X-Trace": "1234", "X-Span": "3456", "X-Parent": "2345"}
 
 
 @dataclass
@@ -90,13 +94,7 @@ def test_trusted_decimal_headers_are_adopted(make_harness) -> None:
 
     harness.app.get(
         "/example",
-        headers={
-            "X-Trace": "1234",
-            "X-Span": "3456",
-            "X-Parent": "2345",
-            "X-Sampled": "1",
-            "X-Flags": "1",
-        },
+        headers={**TRACE_HEADERS, "X-Sampled": "1", "X-Flags": "1"},
     )
 
     span = harness.only_span()
@@ -156,12 +154,7 @@ def test_headers_are_distrusted_by_default(make_harness) -> None:
 
     harness.app.get(
         "/example",
-        headers={
-            "X-Trace": "1234",
-            "X-Span": "3456",
-            "X-Parent": "2345",
-            "X-Edge-Request": base64.b64encode(RAW_EDGE_PAYLOAD).decode(),
-        },
+        headers={**TRACE_HEADERS, "X-Edge-Request": EDGE_HEADER},
     )
 
     span = harness.only_span()
@@ -220,7 +213,7 @@ def test_custom_trust_handler_is_asked_per_request(make_harness) -> None:
     headers = {
         "X-Trace": "5",
         "X-Span": "6",
-        "X-Edge-Request": base64.b64encode(RAW_EDGE_PAYLOAD).decode(),
+        "X-Edge-Request": EDGE_HEADER,
     }
 
     harness.app.get("/example", headers=headers, extra_environ={"REMOTE_ADDR": "10.0.0.7"})
@@ -320,7 +313,7 @@ def test_traceparent_ignored_otherwise(kwargs: dict[str, Any], header: str, make
 
 @pytest.mark.parametrize(
     "header",
-    [base64.b64encode(RAW_EDGE_PAYLOAD).decode(), RAW_EDGE_PAYLOAD.decode("latin-1")],
+    [EDGE_HEADER, RAW_EDGE_PAYLOAD.decode("latin-1")],
     ids=["base64", "raw"],
 )
 def test_edge_header_goes_to_the_factory(header: str, make_harness) -> None:
@@ -340,7 +333,7 @@ def test_edge_header_goes_to_the_factory(header: str, make_harness) -> None:
 
 @pytest.mark.parametrize(
     "header",
-    [base64.b64encode(RAW_EDGE_PAYLOAD).decode(), RAW_EDGE_PAYLOAD.decode("latin-1")],
+    [EDGE_HEADER, RAW_EDGE_PAYLOAD.decode("latin-1")],
     ids=["base64", "raw"],
 )
 def test_edge_header_without_factory_is_kept_raw(header: str, make_harness) -> None:

@@ -62,15 +62,19 @@ def json_frame_in_app(event):
     return {frame["module"]: frame.get("in_app") for frame in frames}
 
 
+def parse_in_a_request(baseplate, text):
+    """Run a request that fails to parse ``text`` as JSON (in frames of json.decoder)."""
+    span = baseplate.make_server_span(RequestContext(), "parse")
+    with pytest.raises(json.JSONDecodeError), span:
+        json.loads(text)
+
+
 def test_include_and_exclude_paths_mark_frames(
     make_client, sentry_server, make_baseplate, only_event
 ):
     """include_paths makes modules' frames in-app; exclude_paths makes them not."""
     client = make_client(include_paths="json", exclude_paths=__name__)
-    context = RequestContext()
-    span = make_baseplate(client).make_server_span(context, "parse")
-    with pytest.raises(json.JSONDecodeError), span:
-        json.loads("{not json")
+    parse_in_a_request(make_baseplate(client), "{not json")
 
     frames = json_frame_in_app(only_event(sentry_server, client))
     assert frames["json.decoder"] is True
@@ -81,10 +85,7 @@ def test_module_name_package_is_in_app(make_client, sentry_server, make_baseplat
     """The top-level package of module_name counts as application code."""
     client = make_client(module_name="json.decoder")
     assert "json" == client.options["in_app_include"][0]
-    context = RequestContext()
-    span = make_baseplate(client).make_server_span(context, "parse")
-    with pytest.raises(json.JSONDecodeError), span:
-        json.loads("[1,")
+    parse_in_a_request(make_baseplate(client), "[1,")
     frames = json_frame_in_app(only_event(sentry_server, client))
     assert frames["json.decoder"] is True
 
