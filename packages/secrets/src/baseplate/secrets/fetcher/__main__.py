@@ -1,0 +1,9 @@
+"""``python -m baseplate.secrets.fetcher CONFIG``: run the secrets fetcher."""
+
+from __future__ import annotations
+
+import sys
+
+from baseplate.secrets.fetcher import main
+
+sys.exit(main())
