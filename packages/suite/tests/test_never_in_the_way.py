@@ -143,20 +143,27 @@ SPAN_DROPPED = (
 )
 
 
+def log_shows(*patterns: str) -> Callable[[Process], None]:
+    """The check that the server's output has a line matching each pattern, in turn."""
+
+    def check(server: Process) -> None:
+        for pattern in patterns:
+            server.wait_for(pattern, EVIDENCE_WAIT)
+
+    return check
+
+
 def baseline(stack: ExitStack) -> Setup:
     return {}, None
 
 
 def statsd_refused(stack: ExitStack) -> Setup:
     port = free_port(socket.SOCK_DGRAM)  # UDP: nothing bound there, so ICMP says refused
-
-    def check(server: Process) -> None:
-        # With the default background flusher the failed send is the flusher's, not a request's.
-        server.wait_for(
-            r"^\d+:baseplate-metrics-flusher:" + METRICS_REFUSED.format(port=port), EVIDENCE_WAIT
-        )
-
-    return {"metrics.namespace": "never_in_the_way", "metrics.endpoint": f"127.0.0.1:{port}"}, check
+    settings = {"metrics.namespace": "never_in_the_way", "metrics.endpoint": f"127.0.0.1:{port}"}
+    # With the default background flusher the failed send is the flusher's, not a request's.
+    return settings, log_shows(
+        r"^\d+:baseplate-metrics-flusher:" + METRICS_REFUSED.format(port=port)
+    )
 
 
 def statsd_refused_per_request(stack: ExitStack) -> Setup:
@@ -202,15 +209,11 @@ def statsd_full_per_request(stack: ExitStack) -> Setup:
 
 def zipkin_refused(stack: ExitStack) -> Setup:
     port = refused_tcp_port(stack)
-
-    def check(server: Process) -> None:
-        server.wait_for(
-            rf"Could not send \d+ span\(s\) to http://127\.0\.0\.1:{port}/api/v1/spans: "
-            r".*(Connection refused|ConnectionRefused)",
-            EVIDENCE_WAIT,
-        )
-        server.wait_for(SPAN_DROPPED.format(queue=SPAN_QUEUE, port=port), EVIDENCE_WAIT)
-
+    check = log_shows(
+        rf"Could not send \d+ span\(s\) to http://127\.0\.0\.1:{port}/api/v1/spans: "
+        r".*(Connection refused|ConnectionRefused)",
+        SPAN_DROPPED.format(queue=SPAN_QUEUE, port=port),
+    )
     return {
         **TRACING,
         "tracing.endpoint": f"127.0.0.1:{port}",
@@ -245,10 +248,7 @@ def sidecar_queue_full(stack: ExitStack) -> Setup:
         except TimedOutError:
             break
     assert queue.max_messages == queue.current_messages
-
-    def check(server: Process) -> None:
-        server.wait_for(rf"Trace queue /traces-{name} is full; span dropped", EVIDENCE_WAIT)
-
+    check = log_shows(rf"Trace queue /traces-{name} is full; span dropped")
     return {**TRACING, "tracing.queue_name": name}, check
 
 
@@ -263,16 +263,12 @@ def sentry_black_holed(stack: ExitStack) -> Setup:
 
 def sentry_refused(stack: ExitStack) -> Setup:
     port = refused_tcp_port(stack)
-
-    def check(server: Process) -> None:
-        # sentry-sdk logs nothing without debug; its HTTP library (urllib3) warns about each
-        # refused attempt, on the SDK's background worker, naming the envelope endpoint.
-        server.wait_for(
-            rf"^\d+:sentry-sdk\.BackgroundWorker:.*port={port}\).*Connection refused.*"
-            r"/api/1/envelope/",
-            EVIDENCE_WAIT,
-        )
-
+    # sentry-sdk logs nothing without debug; its HTTP library (urllib3) warns about each
+    # refused attempt, on the SDK's background worker, naming the envelope endpoint.
+    check = log_shows(
+        rf"^\d+:sentry-sdk\.BackgroundWorker:.*port={port}\).*Connection refused.*"
+        r"/api/1/envelope/"
+    )
     return {"sentry.dsn": f"http://public@127.0.0.1:{port}/1"}, check
 
 
@@ -329,7 +325,6 @@ def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
 def drive(port: int) -> tuple[list[tuple[str, int, float]], list[str], float]:
     """Run the load; return (kind, status, seconds) per request, the errors, and the wall time."""
     results: list[list[tuple[str, int, float]]] = [[] for _ in range(THREADS)]
-    errors: list[str] = []
 
     def client(index: int, start: threading.Barrier) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
@@ -341,26 +336,30 @@ def drive(port: int) -> tuple[list[tuple[str, int, float]], list[str], float]:
                 began = time.perf_counter()
                 status, _ = get(connection, path)
                 results[index].append((kind, status, time.perf_counter() - began))
-        except Exception as exc:
-            errors.append(f"client {index}: {exc!r}")
         finally:
             connection.close()
 
-    stuck, elapsed = run_clients(client)
-    return [row for rows in results for row in rows], errors + stuck, elapsed
+    errors, elapsed = run_clients(client)
+    return [row for rows in results for row in rows], errors, elapsed
 
 
 def run_clients(client: Callable[[int, threading.Barrier], None]) -> tuple[list[str], float]:
     """Run ``client(index, start)`` in THREADS threads that begin together at ``start``.
 
-    Returns the clients still running at the bound, and the wall time from the start. Each
-    client gives up after CLIENT_TIMEOUT per request; the bound is never reached unless
-    something hangs outright.
+    Returns the errors (what each failed client raised, and the clients still running at the
+    bound) and the wall time from the start. Each client gives up after CLIENT_TIMEOUT per
+    request; the bound is never reached unless something hangs outright.
     """
     start = threading.Barrier(THREADS + 1, timeout=WAIT)
-    threads = [
-        threading.Thread(target=client, args=(i, start), daemon=True) for i in range(THREADS)
-    ]
+    errors: list[str] = []
+
+    def run(index: int) -> None:
+        try:
+            client(index, start)
+        except Exception as exc:
+            errors.append(f"client {index}: {exc!r}")
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(THREADS)]
     for thread in threads:
         thread.start()
     start.wait()
@@ -369,7 +368,8 @@ def run_clients(client: Callable[[int, threading.Barrier], None]) -> tuple[list[
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
     elapsed = time.perf_counter() - began
-    return [f"client {i} still running" for i, t in enumerate(threads) if t.is_alive()], elapsed
+    stuck = [f"client {i} still running" for i, t in enumerate(threads) if t.is_alive()]
+    return errors + stuck, elapsed
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -465,7 +465,6 @@ def drive_thrift(port: int) -> tuple[list[float], list[str], float]:
     from examples.thrift_service.example_thrift import ExampleService
 
     latencies: list[list[float]] = [[] for _ in range(THREADS)]
-    errors: list[str] = []
 
     def client(index: int, start: threading.Barrier) -> None:
         sock = TSocket("127.0.0.1", port)
@@ -479,15 +478,12 @@ def drive_thrift(port: int) -> tuple[list[float], list[str], float]:
                 answer = greeter.greet(f"client{index}")
                 latencies[index].append(time.perf_counter() - began)
                 if answer != f"Hello, client{index}!":
-                    errors.append(f"client {index}: answer {answer!r}")
-                    return
-        except Exception as exc:
-            errors.append(f"client {index}: {exc!r}")
+                    raise AssertionError(f"answer {answer!r}")
         finally:
             sock.close()
 
-    stuck, elapsed = run_clients(client)
-    return [seconds for rows in latencies for seconds in rows], errors + stuck, elapsed
+    errors, elapsed = run_clients(client)
+    return [seconds for rows in latencies for seconds in rows], errors, elapsed
 
 
 @pytest.mark.integration
