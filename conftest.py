@@ -82,8 +82,9 @@ def unused_port() -> Callable[..., int]:
 @pytest.fixture
 def processes() -> Iterator[Processes]:
     """The test's subprocesses (``baseplate_testing.Processes``); each is ended afterwards."""
-    with Processes() as started:
-        yield started
+    started = Processes()
+    yield started
+    started.close()
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ def serve(processes: Processes) -> Callable[..., tuple[Process, int]]:
 @pytest.fixture(scope="module")
 def module_serve() -> Iterator[Callable[..., tuple[Process, int]]]:
     """Like ``serve``, for servers shared by the tests of one module."""
-    with Processes() as started:
-        yield started.serve
+    started = Processes()
+    yield started.serve
+    started.close()
 
 
 @contextmanager
