@@ -1,10 +1,10 @@
 """Signed, expiring messages keyed by a rotating secret, and constant-time comparison.
 
 :func:`make_signature` signs a message with the current version of a versioned secret (a
-``baseplate.secrets.VersionedSecret``, or anything with ``current`` and ``all_versions``),
-valid until a given time; :func:`validate_signature` accepts a signature made with any
-version the secret still holds (previous, current or next), so a key can rotate without
-breaking signatures in flight::
+:class:`baseplate.secrets.VersionedSecret`, or anything with ``current`` and
+``all_versions``), valid until a given time; :func:`validate_signature` accepts a signature
+made with any version the secret still holds (previous, current or next), so a key can rotate
+without breaking signatures in flight::
 
     secret = secrets.get_versioned("some_signing_key")
     signature = make_signature(secret, "Hello, world!", max_age=datetime.timedelta(days=1))

@@ -26,7 +26,7 @@ _LARGEST_EXPIRATION = 2**32 - 1
 
 
 class SigningSecret(Protocol):
-    """What signing needs of a secret: a ``baseplate.secrets.VersionedSecret`` has it.
+    """What signing needs of a secret: a :class:`baseplate.secrets.VersionedSecret` has it.
 
     .. versionadded:: 0.1.0
     """
@@ -111,7 +111,7 @@ def make_signature(
 
     Args:
         secret: The signing key, e.g. from
-            ``baseplate.secrets.SecretsStore.get_versioned()``.
+            :meth:`baseplate.secrets.SecretsStore.get_versioned`.
         message: The message to sign.
         max_age: How long from now the signature stays valid.
         now: The current time in seconds since the epoch; defaults to :func:`time.time`
@@ -156,7 +156,7 @@ def validate_signature(
 
     Args:
         secret: The signing key, e.g. from
-            ``baseplate.secrets.SecretsStore.get_versioned()``.
+            :meth:`baseplate.secrets.SecretsStore.get_versioned`.
         message: The message the signature came with.
         signature: The signature, as :func:`make_signature` made it.
         now: The current time in seconds since the epoch; defaults to :func:`time.time`
