@@ -158,6 +158,13 @@ def only_event(server, client):
     return events[0]
 
 
+def exception_of(event):
+    """The one exception in ``event``: ``(type, value, mechanism type, handled)``."""
+    (exception,) = event["exception"]["values"]
+    mechanism = exception["mechanism"]
+    return exception["type"], exception["value"], mechanism["type"], mechanism["handled"]
+
+
 def _as_fixture(helper):
     """Make ``helper`` a fixture of the same name whose value is the helper itself."""
 
@@ -173,6 +180,7 @@ failing_request_fixture = _as_fixture(failing_request)
 handle_fixture = _as_fixture(handle)
 raise_it_fixture = _as_fixture(raise_it)
 only_event_fixture = _as_fixture(only_event)
+exception_of_fixture = _as_fixture(exception_of)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ class ReportedError(Exception):
 
 
 def test_crashing_greenlet_outside_a_request_is_reported(
-    make_client, sentry_server, capsys, make_baseplate, only_event, gevent
+    make_client, sentry_server, capsys, make_baseplate, only_event, exception_of, gevent
 ):
     """With gevent imported, the observer hooks the hub: a greenlet crash is reported, then
     printed as before."""
@@ -28,12 +28,7 @@ def test_crashing_greenlet_outside_a_request_is_reported(
     assert greenlet.dead
 
     event = only_event(sentry_server, client)
-    (exception,) = event["exception"]["values"]
-    assert "ReportedError" == exception["type"]
-    assert "background job died" == exception["value"]
-    assert {"type": "gevent", "handled": False} == {
-        key: exception["mechanism"][key] for key in ("type", "handled")
-    }
+    assert ("ReportedError", "background job died", "gevent", False) == exception_of(event)
     assert "ReportedError: background job died" in capsys.readouterr().err
 
 

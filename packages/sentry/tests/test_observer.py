@@ -21,19 +21,14 @@ WAIT = 10.0  # seconds; an upper bound on waits, never a measured limit
 
 
 def test_unexpected_exception_is_reported_with_type_value_and_trace_id(
-    make_client, sentry_server, make_baseplate, failing_request, only_event
+    make_client, sentry_server, make_baseplate, failing_request, only_event, exception_of
 ):
     """An exception that ends the server span arrives with its type, value and the trace id."""
     client = make_client()
     failing_request(make_baseplate(client), ValueError("widget exploded"), trace_id=1234)
 
     event = only_event(sentry_server, client)
-    (exception,) = event["exception"]["values"]
-    assert "ValueError" == exception["type"]
-    assert "widget exploded" == exception["value"]
-    assert {"type": "baseplate", "handled": False} == {
-        key: exception["mechanism"][key] for key in ("type", "handled")
-    }
+    assert ("ValueError", "widget exploded", "baseplate", False) == exception_of(event)
     assert "1234" == event["tags"]["trace_id"]
     assert "get_widget" == event["transaction"]
     assert f"{1234:032x}" == event["contexts"]["trace"]["trace_id"]
