@@ -48,7 +48,8 @@ def services(tmp_path_factory, keys) -> Iterator[Services]:
     directory = tmp_path_factory.mktemp("edge-services")
     secrets = directory / "secrets.json"
     write_secrets(secrets, secrets_document({"current": keys["current"].public_pem}))
-    with Processes() as started:
+    started = Processes()
+    try:
         _, back = started.serve(
             _config(directory, "back", "make_processor", "thrift", secrets_path=str(secrets)),
             cwd=TESTS,
@@ -77,6 +78,8 @@ def services(tmp_path_factory, keys) -> Iterator[Services]:
             cwd=TESTS,
         )
         yield Services(back, thrift_front, http_front)
+    finally:
+        started.close()
 
 
 def http_get(port: int, path: str, headers: dict[str, str]) -> dict:

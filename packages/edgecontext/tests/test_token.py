@@ -222,3 +222,10 @@ def test_a_token_without_an_expiry_time_is_accepted(validator, keys):
     raw = jwt.encode({"sub": USER_ID}, keys["current"].private_pem, algorithm="RS256")
 
     assert validator.validate(raw).valid
+
+
+def test_a_secret_with_no_usable_key_rejects_every_token(secrets_path, validator, make_token):
+    """When no version parses as a key, every token is rejected (and the logs say why)."""
+    write_secrets(secrets_path, secrets_document({"current": "not a key", "next": "nor this"}))
+
+    assert not validator.validate(make_token()).valid
