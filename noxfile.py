@@ -74,12 +74,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def checks(session: nox.Session) -> None:
-    """Lock freshness, the repository's rules, and the generated Thrift code against its IDL."""
+    """Lock freshness, the repository's rules, generated Thrift code and docs inventories."""
     session.run("pdm", "lock", "--check", external=True)
     # The public-names rules import every public module: install every package, editable.
     _sync(session, "pkg-suite", editable=True)
     session.run("python", "tools/check_repo.py")
     session.run("python", "tools/check_thrift_generated.py")
+    session.run("python", "tools/docs_inventories.py", "--check")
 
 
 @nox.session(python="3.11")
