@@ -10,6 +10,14 @@ _ACCOUNT_PREFIX = "t2_"
 _SERVICE_PREFIX = "service/"
 
 
+def _subject(token: AuthenticationToken, prefix: str, kind: str) -> str:
+    """Return the token's subject if it starts with ``prefix``; else raise (it is no ``kind``)."""
+    subject = token.subject
+    if subject is None or not subject.startswith(prefix):
+        raise NoAuthenticationError(f"the authenticated subject is not a {kind}")
+    return subject
+
+
 class User(NamedTuple):
     """Wrapper for the user values in AuthenticationToken and the LoID cookie.
 
@@ -33,10 +41,7 @@ class User(NamedTuple):
             NoAuthenticationError: if there was no authentication token, it was invalid,
                 or its subject is not an account.
         """
-        subject = self.authentication_token.subject
-        if subject is None or not subject.startswith(_ACCOUNT_PREFIX):
-            raise NoAuthenticationError("the authenticated subject is not a user account")
-        return subject
+        return _subject(self.authentication_token, _ACCOUNT_PREFIX, "user account")
 
     @property
     def is_logged_in(self) -> bool:
@@ -153,9 +158,7 @@ class Service(NamedTuple):
             NoAuthenticationError: if there was no authentication token, it was invalid,
                 or its subject is not a service.
         """
-        subject = self.authentication_token.subject
-        if subject is None or not subject.startswith(_SERVICE_PREFIX):
-            raise NoAuthenticationError("the authenticated subject is not a service")
+        subject = _subject(self.authentication_token, _SERVICE_PREFIX, "service")
         return subject[len(_SERVICE_PREFIX) :]
 
 
