@@ -40,6 +40,20 @@ class FrameworkRequest:
     """Stands for a framework's own request object (e.g. Pyramid's)."""
 
 
+@pytest.fixture
+def factory():
+    """A counting factory, registered as ``db`` on the ``baseplate`` fixture."""
+    return CountingFactory()
+
+
+@pytest.fixture
+def baseplate(factory):
+    """A Baseplate with ``factory`` on the context as ``db``."""
+    baseplate = Baseplate()
+    baseplate.add_to_context("db", factory)
+    return baseplate
+
+
 def test_make_server_span_without_upstream_starts_a_trace():
     """With no trace info, the server span roots a new trace."""
     span = Baseplate().make_server_span(RequestContext(), "get_user")
@@ -112,11 +126,8 @@ def test_register_rejects_non_observers():
         Baseplate().register(object())
 
 
-def test_context_factory_is_lazy_and_cached():
+def test_context_factory_is_lazy_and_cached(factory, baseplate):
     """A factory runs on the first read of its attribute in a request, and only once."""
-    factory = CountingFactory()
-    baseplate = Baseplate()
-    baseplate.add_to_context("db", factory)
     context = RequestContext()
     span = baseplate.make_server_span(context, "op")
     assert factory.spans == []
@@ -126,21 +137,15 @@ def test_context_factory_is_lazy_and_cached():
     assert first["name"] == "db"
 
 
-def test_unused_context_factory_is_never_called():
+def test_unused_context_factory_is_never_called(factory, baseplate):
     """A request that never reads the attribute never pays for it."""
-    factory = CountingFactory()
-    baseplate = Baseplate()
-    baseplate.add_to_context("db", factory)
     with baseplate.make_server_span(RequestContext(), "op"):
         pass
     assert factory.spans == []
 
 
-def test_context_factory_per_request():
+def test_context_factory_per_request(factory, baseplate):
     """Each request gets its own object, bound to its own server span."""
-    factory = CountingFactory()
-    baseplate = Baseplate()
-    baseplate.add_to_context("db", factory)
     objects = []
     for _ in range(2):
         context = RequestContext()
@@ -150,11 +155,8 @@ def test_context_factory_per_request():
     assert objects[0] is not objects[1]
 
 
-def test_context_factory_in_local_span_is_bound_to_local_span():
+def test_context_factory_in_local_span_is_bound_to_local_span(factory, baseplate):
     """Inside a local span, the attribute is a new object bound to the local span."""
-    factory = CountingFactory()
-    baseplate = Baseplate()
-    baseplate.add_to_context("db", factory)
     context = RequestContext()
     span = baseplate.make_server_span(context, "op")
     local = span.make_child("work", local=True, component_name="worker")
@@ -193,11 +195,8 @@ def test_children_of_local_span_are_children_of_it():
     assert context.client().parent_id == span.id
 
 
-def test_factory_attribute_on_foreign_context_object():
+def test_factory_attribute_on_foreign_context_object(factory, baseplate):
     """For a framework's own request object, factory attributes live on span.context."""
-    factory = CountingFactory()
-    baseplate = Baseplate()
-    baseplate.add_to_context("db", factory)
     request = FrameworkRequest()
     request.user = "alice"
     span = baseplate.make_server_span(request, "op")
