@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Start memcached for the integration tests when nothing answers on 127.0.0.1:11211: Debian's
-# memcached package, installed when missing (apt-get update at most once, quiet,
-# noninteractive). The server runs in the background, detached, listening on 127.0.0.1 only
-# (TCP; UDP off), with 64 MB of memory, logging to .memcached/server.log (a directory git
-# ignores); its pid is in .memcached/server.pid. As root it runs as the package's memcache
+# memcached package, installed when missing (quiet, noninteractive; apt-get update only when
+# the package lists lack it). The server runs in the background, detached, listening on
+# 127.0.0.1 only (TCP; UDP off), with 64 MB of memory, logging to .memcached/server.log (a
+# directory git ignores); its pid is in .memcached/server.pid. As root it runs as the package's memcache
 # user, or as nobody when that user is missing.
 # Called by tools/services.sh; safe to run again (does nothing when the port answers).
 set -euo pipefail
@@ -25,8 +25,10 @@ if up; then
   exit 0
 fi
 
-if ! dpkg -s memcached >/dev/null 2>&1; then
-  apt-get update -qq
+if ! [ -x /usr/bin/memcached ]; then  # (dpkg -s also says yes for a removed package)
+  # Update the package lists only when they do not know memcached yet (a fresh machine), so a
+  # caller that has just updated them is not made to wait for a second update.
+  apt-cache show memcached >/dev/null 2>&1 || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends memcached \
     >/dev/null
 fi

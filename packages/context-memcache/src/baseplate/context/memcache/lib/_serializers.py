@@ -179,10 +179,8 @@ def make_pickle_and_compress_fn(
     :data:`FLAG_PICKLE`; compression is the same too.
 
     Args:
-        min_compress_length: Compress values longer than this many bytes; 0, the default,
-            never compresses.
-        compress_level: The zlib level, from 1 (fastest, the default) to 9 (smallest); 0
-            never compresses.
+        min_compress_length: As for :func:`make_dump_and_compress_fn`.
+        compress_level: As for :func:`make_dump_and_compress_fn`.
 
     Returns:
         The serializer, ``(key, value) -> (bytes, flags)``. It raises what :func:`pickle.dumps`
@@ -190,8 +188,8 @@ def make_pickle_and_compress_fn(
 
     Raises:
         TypeError: if an argument is not an :class:`int`.
-        ValueError: if ``min_compress_length`` is negative or ``compress_level`` is not
-            from 0 to 9.
+        ValueError: if an argument is out of the range that
+            :func:`make_dump_and_compress_fn` takes.
 
     .. versionadded:: 0.1.0
     """
@@ -208,16 +206,12 @@ def decompress_and_unpickle(key: Any, serialized: bytes, flags: int) -> Any:
     can write to.
 
     Args:
-        key: The memcached key (named in the log messages).
-        serialized: The stored bytes, as memcached returned them.
-        flags: The flags stored with the value.
+        key: The memcached key, for the log messages.
+        serialized: What memcached returned.
+        flags: The value's flags.
 
     Returns:
-        The value.
-
-    Raises:
-        zlib.error: if a value marked compressed does not decompress.
-        ValueError: if a value marked as an integer is not one.
+        The value; it raises what :func:`decompress_and_load` raises.
 
     .. versionadded:: 0.1.0
     """
