@@ -22,6 +22,7 @@ GENERATED_DIRS = (
     "examples/thrift_service/example_thrift",
     "packages/edgecontext/src/baseplate/edgecontext/thrift",
     "packages/edgecontext/tests/edgecontext_testgen",
+    "packages/events/src/baseplate/events/thrift",
 )
 
 

@@ -58,3 +58,6 @@ generate "$repo/$edge_pkg/src/baseplate/edgecontext/thrift/edgecontext.thrift" \
     baseplate.edgecontext.thrift "$out_root/$edge_pkg/src/baseplate/edgecontext/thrift"
 generate "$repo/$edge_pkg/tests/edgecontext_testservice.thrift" \
     edgecontext_testgen "$out_root/$edge_pkg/tests/edgecontext_testgen"
+events_pkg="packages/events"
+generate "$repo/$events_pkg/src/baseplate/events/thrift/event.thrift" \
+    baseplate.events.thrift "$out_root/$events_pkg/src/baseplate/events/thrift"
