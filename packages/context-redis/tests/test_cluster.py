@@ -12,7 +12,6 @@ import redis.exceptions
 from baseplate.context.redis import (
     ClusterRedisContextFactory,
     MonitoredClusterRedisConnection,
-    MonitoredClusterRedisPipeline,
 )
 
 if TYPE_CHECKING:
@@ -99,7 +98,7 @@ def test_a_cluster_pipeline_is_one_span(
 
     def handler(context: Any) -> Any:
         pipe = context.redis.pipeline("fill")
-        assert isinstance(pipe, MonitoredClusterRedisPipeline)
+        assert isinstance(pipe, redis.cluster.ClusterPipeline)
         for name in keys:
             pipe.set(name, name, ex=60)
         pipe.get(keys[0])

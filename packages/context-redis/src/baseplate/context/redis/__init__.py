@@ -37,7 +37,6 @@ from baseplate.context.redis._client import (
 from baseplate.context.redis._cluster import (
     ClusterRedisContextFactory,
     MonitoredClusterRedisConnection,
-    MonitoredClusterRedisPipeline,
 )
 from baseplate.context.redis._config import cluster_pool_from_config, pool_from_config
 from baseplate.context.redis._errors import TimedOutError
@@ -47,7 +46,6 @@ __all__ = [
     "ClusterRedisContextFactory",
     "MessageQueue",
     "MonitoredClusterRedisConnection",
-    "MonitoredClusterRedisPipeline",
     "MonitoredRedisConnection",
     "MonitoredRedisPipeline",
     "RedisContextFactory",

@@ -99,7 +99,7 @@ class MonitoredClusterRedisConnection(redis.cluster.RedisCluster):
     # redis-py's pipeline has no name; this one's comes first (see the class docstring).
     def pipeline(  # type: ignore[override]
         self, name: str | None = None, transaction: bool | None = None, shard_hint: Any = None
-    ) -> MonitoredClusterRedisPipeline:
+    ) -> redis.cluster.ClusterPipeline:
         """Return a pipeline whose ``execute()`` is one span, ``<context_name>.pipeline_<name>``.
 
         Args:
@@ -118,10 +118,10 @@ class MonitoredClusterRedisConnection(redis.cluster.RedisCluster):
         """
         trace_name = pipeline_span_name(self.context_name, name)
         pipe = super().pipeline(transaction, shard_hint)  # type: ignore[no-untyped-call]
-        return MonitoredClusterRedisPipeline.adopt(pipe, trace_name, self.server_span)
+        return _TracedClusterPipeline.adopt(pipe, trace_name, self.server_span)
 
     def transaction(
-        self, func: Callable[[MonitoredClusterRedisPipeline], Any], *watches: Any, **kwargs: Any
+        self, func: Callable[[redis.cluster.ClusterPipeline], Any], *watches: Any, **kwargs: Any
     ) -> Any:
         """Run ``func(pipeline)`` as a transaction, again while a watched key changes.
 
@@ -137,13 +137,11 @@ class MonitoredClusterRedisConnection(redis.cluster.RedisCluster):
         """Do nothing: the connections belong to the shared cluster client; close that."""
 
 
-class MonitoredClusterRedisPipeline(redis.cluster.ClusterPipeline):
+class _TracedClusterPipeline(redis.cluster.ClusterPipeline):
     """A :class:`redis.cluster.ClusterPipeline` whose :meth:`execute` is one child span.
 
     Made by :meth:`MonitoredClusterRedisConnection.pipeline`, from the pipeline redis-py
     makes (see :meth:`adopt`).
-
-    .. versionadded:: 0.1.0
     """
 
     trace_name: str
@@ -152,7 +150,7 @@ class MonitoredClusterRedisPipeline(redis.cluster.ClusterPipeline):
     @classmethod
     def adopt(
         cls, pipe: redis.cluster.ClusterPipeline, trace_name: str, server_span: Span
-    ) -> MonitoredClusterRedisPipeline:
+    ) -> _TracedClusterPipeline:
         """Make redis-py's pipeline ``pipe`` one of these, recording into ``server_span``.
 
         The object stays the same (redis-py's pipeline machinery refers back to it); only
@@ -160,7 +158,7 @@ class MonitoredClusterRedisPipeline(redis.cluster.ClusterPipeline):
         attributes.
         """
         pipe.__class__ = cls
-        adopted: MonitoredClusterRedisPipeline = pipe  # type: ignore[assignment]
+        adopted: _TracedClusterPipeline = pipe  # type: ignore[assignment]
         adopted.trace_name = trace_name
         adopted.server_span = server_span
         return adopted
