@@ -47,6 +47,7 @@ _DOCUMENTATION_ROOTS = {
     "posix_ipc": "https://github.com/osvenskan/posix_ipc/",
     "pymemcache": "https://pymemcache.readthedocs.io/en/latest/",
     "pyramid": "https://docs.pylonsproject.org/projects/pyramid/en/latest/",
+    "redis": "https://redis.readthedocs.io/en/stable/",
     "requests": "https://requests.readthedocs.io/en/latest/",
     "sentry_sdk": "https://getsentry.github.io/sentry-python/",
 }
