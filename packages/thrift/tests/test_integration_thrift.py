@@ -100,81 +100,64 @@ def test_inherited_method_is_served(downstream: Callable[..., Any]) -> None:
 
 
 @pytest.mark.integration
-def test_decimal_trace_headers_are_adopted(downstream: Callable[..., Any]) -> None:
-    """Trace, Span, Parent, Sampled and Flags become the server span's trace context."""
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        pytest.param(
+            {
+                b"Trace": b"1234",
+                b"Span": b"5678",
+                b"Parent": b"9012",
+                b"Sampled": b"1",
+                b"Flags": b"1",
+            },
+            (1234, 9012, 5678, True, 1),
+            id="decimal",
+        ),
+        pytest.param(
+            {b"trace": b"1234", b"SPAN": b"5678", b"pArEnT": b"9012", b"sampled": b"0"},
+            (1234, 9012, 5678, False, None),
+            id="names-in-any-case",
+        ),
+        pytest.param(
+            {b"Trace": b"1", b"Span": b"2", b"Parent": b"3"},
+            (1, 3, 2, None, None),  # without Sampled and Flags both stay undecided
+            id="no-sampled-no-flags",
+        ),
+        pytest.param(
+            {
+                b"B3-TraceId": b"1234",
+                b"B3-SpanId": b"5678",
+                b"B3-ParentSpanId": b"9012",
+                b"B3-Sampled": b"1",
+                b"B3-Flags": b"1",
+            },
+            (1234, 9012, 5678, True, 1),
+            id="b3-aliases-decimal",
+        ),
+        pytest.param(
+            # As Zipkin clients send them; a 128-bit trace ID keeps its low 64 bits.
+            {
+                b"b3-traceid": b"463ac35c9f6413ad48485a3953bb6124",
+                b"b3-spanid": b"a2fb4a1d1a96d312",
+                b"b3-parentspanid": b"0020000000000001",
+                b"b3-sampled": b"1",
+            },
+            (0x48485A3953BB6124, 0x0020000000000001, 0xA2FB4A1D1A96D312, True, None),
+            id="b3-aliases-hex",
+        ),
+    ],
+)
+def test_trace_headers_are_adopted(
+    downstream: Callable[..., Any], headers: dict[bytes, bytes], expected: tuple[Any, ...]
+) -> None:
+    """Trace, Span, Parent, Sampled and Flags (names in any case), or their B3-* aliases in
+    decimal or hex, become the server span's trace id, parent id, id, sampled and flags."""
     service = downstream()
 
-    span = call_with_headers(
-        service,
-        {b"Trace": b"1234", b"Span": b"5678", b"Parent": b"9012", b"Sampled": b"1", b"Flags": b"1"},
-    )
+    span = call_with_headers(service, headers)
 
-    expected = (1234, 9012, 5678, True, 1)
     assert expected == (span.trace_id, span.parent_id, span.id, span.sampled, span.flags)
-
-
-@pytest.mark.integration
-def test_trace_header_names_are_case_insensitive(downstream: Callable[..., Any]) -> None:
-    """Header names are matched regardless of letter case."""
-    service = downstream()
-
-    span = call_with_headers(
-        service,
-        {b"trace": b"1234", b"SPAN": b"5678", b"pArEnT": b"9012", b"sampled": b"0"},
-    )
-
-    expected = (1234, 9012, 5678, False, None)
-    assert expected == (span.trace_id, span.parent_id, span.id, span.sampled, span.flags)
-
-
-@pytest.mark.integration
-def test_absent_sampled_and_flags_stay_undecided(downstream: Callable[..., Any]) -> None:
-    """Without Sampled and Flags headers the span's sampled and flags are None."""
-    service = downstream()
-
-    span = call_with_headers(service, {b"Trace": b"1", b"Span": b"2", b"Parent": b"3"})
-
-    expected = (1, 3, 2, None, None)
-    assert expected == (span.trace_id, span.parent_id, span.id, span.sampled, span.flags)
-
-
-@pytest.mark.integration
-def test_b3_aliases_in_decimal(downstream: Callable[..., Any]) -> None:
-    """The B3-* aliases are accepted with decimal values."""
-    service = downstream()
-
-    span = call_with_headers(
-        service,
-        {
-            b"B3-TraceId": b"1234",
-            b"B3-SpanId": b"5678",
-            b"B3-ParentSpanId": b"9012",
-            b"B3-Sampled": b"1",
-            b"B3-Flags": b"1",
-        },
-    )
-
-    expected = (1234, 9012, 5678, True, 1)
-    assert expected == (span.trace_id, span.parent_id, span.id, span.sampled, span.flags)
-
-
-@pytest.mark.integration
-def test_b3_aliases_in_hex(downstream: Callable[..., Any]) -> None:
-    """Hex B3 IDs (as Zipkin clients send them) are accepted; 128-bit trace IDs keep 64 bits."""
-    service = downstream()
-
-    span = call_with_headers(
-        service,
-        {
-            b"b3-traceid": b"463ac35c9f6413ad48485a3953bb6124",
-            b"b3-spanid": b"a2fb4a1d1a96d312",
-            b"b3-parentspanid": b"0020000000000001",
-            b"b3-sampled": b"1",
-        },
-    )
-
-    expected = (0x48485A3953BB6124, 0x0020000000000001, 0xA2FB4A1D1A96D312, True)
-    assert expected == (span.trace_id, span.parent_id, span.id, span.sampled)
 
 
 @pytest.mark.integration
@@ -379,45 +362,35 @@ def test_application_exception_is_a_span_error(downstream: Callable[..., Any]) -
 
 
 @pytest.mark.integration
-def test_plain_framed_binary_client_is_served(downstream: Callable[..., Any]) -> None:
-    """A client using TFramedTransport and TBinaryProtocol (no THeader) gets answers."""
+@pytest.mark.parametrize(
+    "transport_class",
+    [pytest.param(TFramedTransport, id="framed"), pytest.param(TBufferedTransport, id="unframed")],
+)
+def test_plain_binary_client_is_served(
+    downstream: Callable[..., Any], transport_class: type[Any]
+) -> None:
+    """A client using TBinaryProtocol (no THeader), framed or not, gets answers and the
+    service's declared exceptions, each call a server span."""
     service = downstream()
     endpoint = service.server.endpoint
     sock = TSocket(endpoint.address.host, endpoint.address.port)
     sock.setTimeout(5000)
-    transport = TFramedTransport(sock)
+    transport = transport_class(sock)
     transport.open()
     try:
         client = TestService.Client(TBinaryProtocol(transport))
         assert client.example(4) == 8
         assert client.example(5) == 10
-    finally:
-        transport.close()
-
-    expected = ["example", "example"]
-    assert expected == [s.name for s in service.recorder.server_spans]
-
-
-@pytest.mark.integration
-def test_plain_unframed_binary_client_is_served(downstream: Callable[..., Any]) -> None:
-    """A client using an unframed TBinaryProtocol (no THeader) gets answers."""
-    service = downstream()
-    endpoint = service.server.endpoint
-    sock = TSocket(endpoint.address.host, endpoint.address.port)
-    sock.setTimeout(5000)
-    transport = TBufferedTransport(sock)
-    transport.open()
-    try:
-        client = TestService.Client(TBinaryProtocol(transport))
-        assert client.example(6) == 12
         with pytest.raises(ExpectedException):
             client.example(-1)
     finally:
         transport.close()
 
-    (first, second) = service.recorder.server_spans
+    expected = ["example", "example", "example"]
+    assert expected == [s.name for s in service.recorder.server_spans]
+    first, _, raised_declared = service.recorder.server_spans
     assert first.parent_id is None
-    assert second.exc_info is None
+    assert raised_declared.exc_info is None
 
 
 @pytest.mark.integration
