@@ -62,7 +62,7 @@ Missing keys are given to their parser as ``""``; most parsers reject that, and
 
 from __future__ import annotations
 
-import types
+from types import FunctionType
 from typing import TypeAlias
 
 from baseplate.config import _spec
@@ -135,10 +135,9 @@ __all__ = [
     "parse_config",
 ]
 
-# Present the public classes and functions under their public module, so reprs, pickles and
-# the generated documentation refer to ``baseplate.config`` rather than a private module.
-for _name in __all__:
-    _public = globals()[_name]
-    if isinstance(_public, type | types.FunctionType):
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
         _public.__module__ = __name__
-del _name, _public
+del _public

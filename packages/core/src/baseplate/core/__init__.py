@@ -84,12 +84,11 @@ __all__ = [
 ]
 
 # Present the public classes and functions under this module, so reprs, pickles and the
-# generated documentation name ``baseplate.core`` rather than a private module.
-for _name in __all__:
-    _public = globals()[_name]
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
     if isinstance(_public, type | FunctionType):
         _public.__module__ = __name__
-del _name, _public
+del _public
 
 # Names the original framework had here, now owned by baseplate-edgecontext.
 _EDGECONTEXT_NAMES = frozenset(

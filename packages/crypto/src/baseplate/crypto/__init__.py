@@ -22,6 +22,8 @@ is seen at once.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.crypto._signing import (
     ExpiredSignatureError,
     IncorrectSignatureError,
@@ -47,7 +49,8 @@ __all__ = [
 ]
 
 # Present the public classes and functions under this module, so reprs, pickles and the
-# documentation name it rather than the private module that defines them.
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

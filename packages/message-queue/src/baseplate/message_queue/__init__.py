@@ -24,6 +24,8 @@ The module is also a command-line tool; see ``python -m baseplate.message_queue 
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.message_queue._errors import (
     InvalidParametersError,
     MessageQueueError,
@@ -42,6 +44,9 @@ __all__ = [
     "TimedOutError",
 ]
 
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -38,6 +38,8 @@ rather than dropped, and sending never raises: network problems are logged on th
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from ._buffered import BufferedTransport, PendingSource
 from ._client import Batch, Client, make_client
 from ._config import metrics_client_from_config
@@ -62,10 +64,9 @@ __all__ = [
     "metrics_client_from_config",
 ]
 
-# Present the public classes and functions under this module, so reprs and the generated
-# documentation name ``baseplate.metrics`` rather than a private module.
-for _name in __all__:
-    _public = globals()[_name]
-    if isinstance(_public, type) or callable(_public):
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
         _public.__module__ = __name__
-del _name, _public
+del _public

@@ -24,6 +24,8 @@ budget, inside exponential backoff. The classes can also be composed by hand.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.retry._policy import (
     ExponentialBackoffRetryPolicy,
     IndefiniteRetryPolicy,
@@ -44,8 +46,9 @@ __all__ = [
     "TimeFunc",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type):
-        _obj.__module__ = __name__
-del _name, _obj
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -19,6 +19,8 @@ gets ``context.secrets``, which reads the file at most once per request.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.secrets._errors import (
     CorruptSecretError,
     SecretNotFoundError,
@@ -39,6 +41,9 @@ __all__ = [
     "secrets_store_from_config",
 ]
 
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -26,7 +26,7 @@ can monkey-patch before anything else is loaded.
 
 from __future__ import annotations
 
-import types
+from types import FunctionType
 
 from baseplate.server._config_file import ServiceConfig, read_config
 from baseplate.server._errors import ConfigFileError, EinhornError, FactoryError, ServeError
@@ -53,10 +53,9 @@ __all__ = [
     "state",
 ]
 
-# Present the public names under this module, so that reprs and the documentation refer to
-# ``baseplate.server`` rather than to the private modules they are written in.
-for _name in __all__:
-    _public = globals()[_name]
-    if isinstance(_public, type | types.FunctionType):
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
         _public.__module__ = __name__
-del _name, _public
+del _public

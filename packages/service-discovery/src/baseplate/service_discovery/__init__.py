@@ -13,6 +13,8 @@ Synapse's ``file_output`` writes for one service::
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.service_discovery._inventory import (
     Backend,
     NoBackendsAvailableError,
@@ -21,6 +23,9 @@ from baseplate.service_discovery._inventory import (
 
 __all__ = ["Backend", "NoBackendsAvailableError", "ServiceInventory"]
 
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

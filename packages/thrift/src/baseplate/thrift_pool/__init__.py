@@ -23,10 +23,16 @@ with configuration such as:
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.thrift_pool._config import thrift_pool_from_config
 from baseplate.thrift_pool._pool import ThriftConnectionPool
 
 __all__ = ["ThriftConnectionPool", "thrift_pool_from_config"]
 
-ThriftConnectionPool.__module__ = __name__
-thrift_pool_from_config.__module__ = __name__
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -23,6 +23,8 @@ request to Vault a child span of the request's span.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.context.hvac._client import (
     HvacContextFactory,
     InstrumentedHvacClient,
@@ -31,6 +33,9 @@ from baseplate.context.hvac._client import (
 
 __all__ = ["HvacContextFactory", "InstrumentedHvacClient", "hvac_factory_from_config"]
 
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -15,8 +15,15 @@ observer adds the request's timers and counters to it and sends it when the requ
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from ._observer import MetricsBaseplateObserver
 
 __all__ = ["MetricsBaseplateObserver"]
 
-MetricsBaseplateObserver.__module__ = __name__
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

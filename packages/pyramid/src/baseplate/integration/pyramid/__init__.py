@@ -38,6 +38,8 @@ exceptions below 500 excepted: they are control flow).
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from ._configurator import BaseplateConfigurator
 from ._events import ServerSpanInitialized
 from ._trust import HeaderTrustHandler, StaticTrustHandler
@@ -50,7 +52,8 @@ __all__ = [
 ]
 
 # Present the public classes and functions under this module, so reprs, pickles and the
-# documentation name it rather than the private module that defines them.
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -97,7 +97,7 @@ import logging
 import signal
 import threading
 from collections.abc import Sequence
-from types import FrameType
+from types import FrameType, FunctionType
 
 from baseplate import config
 from baseplate.core import MissingDistributionError
@@ -107,9 +107,12 @@ from ._config import read_fetcher_section as _read_fetcher_section
 
 __all__ = ["AUTH_TYPES", "FetcherConfig", "main", "parse_fetcher_config"]
 
-for _name in ("FetcherConfig", "parse_fetcher_config"):
-    globals()[_name].__module__ = __name__
-del _name
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public
 
 _logger = logging.getLogger("baseplate.secrets.fetcher")
 

@@ -107,6 +107,7 @@ sentry-sdk 2.x keeps its client and scopes in process-wide and context-local sta
 
 from __future__ import annotations
 
+from types import FunctionType
 from typing import TypeAlias
 
 from . import _from_config
@@ -129,8 +130,9 @@ __all__ = [
     "uninstall_gevent_hook",
 ]
 
-for _name in ("EventFilter", "RequestReporter", "SentryBaseplateObserver"):
-    globals()[_name].__module__ = __name__
-for _function in (error_reporter_from_config, install_gevent_hook, uninstall_gevent_hook):
-    _function.__module__ = __name__
-del _name, _function
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -25,9 +25,15 @@ of the request, and carry the trace and edge request context to the downstream s
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.context.thrift._factory import ThriftClientProxy, ThriftContextFactory
 
 __all__ = ["ThriftClientProxy", "ThriftContextFactory"]
 
-ThriftClientProxy.__module__ = __name__
-ThriftContextFactory.__module__ = __name__
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -34,6 +34,8 @@ first argument::
 
 from __future__ import annotations
 
+from types import FunctionType
+
 from baseplate.integration.thrift._processor import (
     EDGE_REQUEST_HEADER,
     BaseplateProcessor,
@@ -48,6 +50,9 @@ __all__ = [
     "server_protocol_factory",
 ]
 
-BaseplateProcessor.__module__ = __name__
-baseplateify_processor.__module__ = __name__
-server_protocol_factory.__module__ = __name__
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public

@@ -28,7 +28,7 @@ say so in rate-limited warnings.
 
 from __future__ import annotations
 
-import types
+from types import FunctionType
 
 from ._client import TracingClient, make_client, tracing_client_from_config
 from ._observer import (
@@ -70,8 +70,9 @@ __all__ = [
     "tracing_client_from_config",
 ]
 
-for _name in __all__:
-    _public = globals()[_name]
-    if isinstance(_public, type | types.FunctionType):
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
         _public.__module__ = __name__
-del _name, _public
+del _public

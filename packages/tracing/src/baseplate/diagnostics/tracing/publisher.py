@@ -56,7 +56,7 @@ import sys
 import threading
 import urllib.parse
 from collections.abc import Sequence
-from types import FrameType
+from types import FrameType, FunctionType
 from typing import Any
 
 from baseplate import config
@@ -78,9 +78,12 @@ __all__ = [
     "publish_from_queue",
 ]
 
-for _name in ("BatchFull", "SpanBatch", "ZipkinPublisher", "publish_from_queue"):
-    globals()[_name].__module__ = __name__
-del _name
+# Present the public classes and functions under this module, so reprs, pickles and the
+# generated documentation name it rather than the private module that defines them.
+for _public in map(globals().get, __all__):
+    if isinstance(_public, type | FunctionType):
+        _public.__module__ = __name__
+del _public
 
 logger = logging.getLogger("baseplate.diagnostics.tracing.publisher")
 
