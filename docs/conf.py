@@ -44,6 +44,7 @@ _DOCUMENTATION_ROOTS = {
     "gevent": "https://www.gevent.org/",
     "hupper": "https://docs.pylonsproject.org/projects/hupper/en/latest/",
     "hvac": "https://hvac.readthedocs.io/en/stable/",
+    "kazoo": "https://kazoo.readthedocs.io/en/latest/",
     "posix_ipc": "https://github.com/osvenskan/posix_ipc/",
     "pymemcache": "https://pymemcache.readthedocs.io/en/latest/",
     "pyramid": "https://docs.pylonsproject.org/projects/pyramid/en/latest/",

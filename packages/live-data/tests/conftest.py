@@ -1,0 +1,77 @@
+"""The live-data tests' fixtures: kazoo clients, a scratch path of the shared ZooKeeper and a
+ZooKeeper of a test's own. This directory is put on ``sys.path`` so that the tests can import
+``live_data_support`` (the helpers behind these fixtures)."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from kazoo.client import KazooClient
+from kazoo.exceptions import NoNodeError
+
+TESTS = pathlib.Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from live_data_support import SESSION_TIMEOUT, WAIT, OwnZooKeeper  # noqa: E402
+
+
+@pytest.fixture
+def zookeeper(service_address: Callable[[str, int], tuple[str, int]]) -> str:
+    """The shared ZooKeeper's ``host:port`` (see tools/zookeeper.sh)."""
+    host, port = service_address("zookeeper", 2181)
+    return f"{host}:{port}"
+
+
+@pytest.fixture
+def root(zookeeper: str) -> Iterator[str]:
+    """A path of the shared server that is this test's alone, removed afterwards."""
+    path = f"/baseplate-live-data-tests/{uuid.uuid4().hex}"
+    yield path
+    client = KazooClient(hosts=zookeeper, timeout=SESSION_TIMEOUT)
+    client.start(timeout=WAIT)
+    try:
+        client.delete(path, recursive=True)
+    except NoNodeError:  # the test wrote nothing
+        pass
+    finally:
+        client.stop()
+        client.close()
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., KazooClient]]:
+    """``connect(hosts, **kwargs)``: a started kazoo client, closed afterwards."""
+    clients: list[KazooClient] = []
+
+    def make(hosts: str, **kwargs: Any) -> KazooClient:
+        kwargs.setdefault("timeout", SESSION_TIMEOUT)
+        client = KazooClient(hosts=hosts, **kwargs)
+        client.start(timeout=WAIT)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.stop()
+        client.close()
+
+
+@pytest.fixture
+def own_zookeeper(zookeeper: str, tmp_path: pathlib.Path) -> Iterator[OwnZooKeeper]:
+    """A ZooKeeper of this test's own (started; see :class:`OwnZooKeeper`), stopped afterwards.
+
+    It is run by tools/zookeeper.sh from the installation the shared server uses, so it
+    needs that server to be there (and is skipped, or failed, with it)."""
+    if not os.path.exists("/etc/zookeeper/conf/environment"):
+        pytest.fail(f"ZooKeeper answers at {zookeeper} but Debian's zookeeper is not installed")
+    server = OwnZooKeeper(tmp_path / "zookeeper")
+    server.start()
+    yield server
+    server.stop()

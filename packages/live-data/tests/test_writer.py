@@ -1,0 +1,212 @@
+"""The live-data writer: write_node's compare-and-set, WriteResult's diff, and the command
+line against a real ZooKeeper."""
+
+from __future__ import annotations
+
+import io
+import logging
+import pathlib
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from kazoo.client import KazooClient
+from live_data_support import SESSION_TIMEOUT, WAIT, module_command, write_ini
+
+from baseplate.live_data import ConcurrentChangeError, NodeNotFoundError
+from baseplate.live_data.writer import WriteResult, main, write_node
+
+
+def test_diff_of_text_is_unified() -> None:
+    """Text data gives a unified diff from the node's data to the file's."""
+    result = WriteResult("/flags", b'{\n  "key": "one"\n}\n', b'{\n  "key": "two"\n}\n', True, 1)
+    assert (
+        '--- /flags\n+++ input.json\n@@ -1,3 +1,3 @@\n {\n-  "key": "one"\n+  "key": "two"\n }\n'
+    ) == result.diff("input.json")
+
+
+def test_diff_of_binary_data_and_of_nothing() -> None:
+    """Binary data gives its sizes; unchanged data no diff; a new node a diff from empty."""
+    assert (
+        "binary data: 2 bytes -> 3 bytes\n"
+        == WriteResult("/b", b"\xff\x00", b"\xfe\x01\x02", True, 1).diff()
+    )
+    assert "" == WriteResult("/same", b"x", b"x", False, 0).diff()
+    assert "+x\n" == WriteResult("/new", None, b"x", True, 0).diff().splitlines(keepends=True)[-1]
+
+
+@pytest.mark.integration
+def test_write_node_writes_with_the_version_read(
+    zookeeper: str, root: str, connect: Callable[..., KazooClient]
+) -> None:
+    """An existing node gets the new data; the result has the old data and new version."""
+    client = connect(zookeeper)
+    client.create(f"{root}/flags", b"one", makepath=True)
+    result = write_node(client, f"{root}/flags", b"two")
+    assert (b"one", True, 1) == (result.previous, result.written, result.version)
+    assert b"two" == client.get(f"{root}/flags")[0]
+
+
+@pytest.mark.integration
+def test_write_node_refuses_unchanged_data(
+    zookeeper: str, root: str, connect: Callable[..., KazooClient]
+) -> None:
+    """Data the node already holds is not written again (its version stays)."""
+    client = connect(zookeeper)
+    client.create(f"{root}/flags", b"same", makepath=True)
+    result = write_node(client, f"{root}/flags", b"same")
+    assert (False, 0) == (result.written, result.version)
+    assert 0 == client.get(f"{root}/flags")[1].version
+
+
+@pytest.mark.integration
+def test_write_node_needs_the_node_unless_creating(
+    zookeeper: str, root: str, connect: Callable[..., KazooClient]
+) -> None:
+    """A missing node is an error naming it, and is not created, unless create=True, which
+    makes it and its parents."""
+    client = connect(zookeeper)
+    with pytest.raises(NodeNotFoundError, match="--create") as caught:
+        write_node(client, f"{root}/a/b", b"data")
+    assert f"{root}/a/b" == caught.value.path
+    assert client.exists(f"{root}/a") is None
+    result = write_node(client, f"{root}/a/b", b"data", create=True)
+    assert (None, True) == (result.previous, result.written)
+    assert b"data" == client.get(f"{root}/a/b")[0]
+
+
+class RacedClient(KazooClient):  # type: ignore[misc]
+    """A client after whose every read of a node another client changes that node."""
+
+    def __init__(self, rival: KazooClient, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rival = rival
+
+    def get(self, path: str, watch: Any = None) -> Any:
+        answer = super().get(path, watch)
+        self.rival.set(path, b"the rival's change")
+        return answer
+
+
+@pytest.mark.integration
+def test_a_concurrent_change_is_reported_not_overwritten(
+    zookeeper: str, root: str, connect: Callable[..., KazooClient]
+) -> None:
+    """When the node changes between the writer's read and its write, the compare-and-set
+    fails: ConcurrentChangeError names the node and the version read, and the other
+    change stays."""
+    rival = connect(zookeeper)
+    rival.create(f"{root}/flags", b"one", makepath=True)
+    raced = RacedClient(rival, hosts=zookeeper, timeout=SESSION_TIMEOUT)
+    raced.start(timeout=WAIT)
+    try:
+        with pytest.raises(ConcurrentChangeError, match="version 0") as caught:
+            write_node(raced, f"{root}/flags", b"mine")
+    finally:
+        raced.stop()
+        raced.close()
+    assert (f"{root}/flags", 0) == (caught.value.path, caught.value.version)
+    data, stat = rival.get(f"{root}/flags")
+    assert (b"the rival's change", 1) == (data, stat.version)
+
+
+@pytest.fixture
+def ini(tmp_path: pathlib.Path, zookeeper: str) -> pathlib.Path:
+    return write_ini(
+        tmp_path / "writer.ini",
+        {"zookeeper.hosts": zookeeper, "zookeeper.timeout": str(SESSION_TIMEOUT)},
+    )
+
+
+def _run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out), out.getvalue()
+
+
+@pytest.mark.integration
+def test_the_command_shows_the_diff_and_writes(
+    ini: pathlib.Path,
+    tmp_path: pathlib.Path,
+    zookeeper: str,
+    root: str,
+    connect: Callable[..., KazooClient],
+) -> None:
+    """The writer says what it writes where, shows the diff and writes; run again with the
+    same file it writes nothing and says so."""
+    client = connect(zookeeper)
+    client.create(f"{root}/flags", b'{\n  "key": "one"\n}\n', makepath=True)
+    source = tmp_path / "input.json"
+    source.write_bytes(b'{\n  "key": "two"\n}\n')
+    status, output = _run(str(ini), str(source), f"{root}/flags")
+    assert 0 == status
+    assert output.startswith(f"Writing {source} to ZooKeeper {root}/flags...\n")
+    assert '-  "key": "one"\n+  "key": "two"\n' in output
+    assert output.endswith("Wrote data to ZooKeeper.\n")
+    assert b'{\n  "key": "two"\n}\n' == client.get(f"{root}/flags")[0]
+
+    status, output = _run(str(ini), str(source), f"{root}/flags")
+    assert 0 == status
+    assert "No changes" in output
+    assert 1 == client.get(f"{root}/flags")[1].version
+
+
+@pytest.mark.integration
+def test_the_command_refuses_a_missing_node_without_create(
+    ini: pathlib.Path,
+    tmp_path: pathlib.Path,
+    zookeeper: str,
+    root: str,
+    connect: Callable[..., KazooClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A missing node fails the writer (exit 1) with an error saying to create it; with
+    --create it is created."""
+    source = tmp_path / "input.json"
+    source.write_bytes(b"new")
+    with caplog.at_level(logging.ERROR, logger="baseplate.live_data.writer"):
+        status, _ = _run(str(ini), str(source), f"{root}/new")
+    assert 1 == status
+    assert "does not exist" in caplog.text
+    client = connect(zookeeper)
+    assert client.exists(f"{root}/new") is None
+
+    status, output = _run(str(ini), str(source), f"{root}/new", "--create")
+    assert 0 == status
+    assert output.endswith("Created the node and wrote data to ZooKeeper.\n")
+    assert b"new" == client.get(f"{root}/new")[0]
+
+
+def test_the_command_reports_a_bad_configuration(
+    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A configuration without zookeeper.hosts fails the writer at once, naming the key."""
+    ini = write_ini(tmp_path / "writer.ini", {"zookeeper.timeout": "1"})
+    source = tmp_path / "input.json"
+    source.write_bytes(b"x")
+    with caplog.at_level(logging.ERROR, logger="baseplate.live_data.writer"):
+        assert 1 == _run(str(ini), str(source), "/node")[0]
+    assert "zookeeper.hosts" in caplog.text
+
+
+@pytest.mark.integration
+def test_python_dash_m_runs_the_writer(
+    ini: pathlib.Path,
+    tmp_path: pathlib.Path,
+    zookeeper: str,
+    root: str,
+    connect: Callable[..., KazooClient],
+) -> None:
+    """``python -m baseplate.live_data.writer CONFIG SOURCE NODE`` writes the node."""
+    connect(zookeeper).create(f"{root}/flags", b"old", makepath=True)
+    source = tmp_path / "input.txt"
+    source.write_bytes(b"new\n")
+    result = subprocess.run(
+        module_command("baseplate.live_data.writer", str(ini), str(source), f"{root}/flags"),
+        capture_output=True,
+        text=True,
+        timeout=WAIT * 2,
+    )
+    assert 0 == result.returncode, result.stderr
+    assert "-old\n+new\n" in result.stdout
+    assert b"new\n" == connect(zookeeper).get(f"{root}/flags")[0]
