@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import threading
 import time
 
@@ -87,11 +86,3 @@ def test_close_deletes_the_queue_and_put_makes_it_again(
     queue.put("kept")
     assert b"kept" == queue.get(timeout=0)
     queue.close()
-
-
-def test_timed_out_error_pickles() -> None:
-    """TimedOutError keeps its attributes through pickling."""
-    error = pickle.loads(pickle.dumps(TimedOutError("jobs", 3)))
-
-    assert ("jobs", 3) == (error.queue_name, error.timeout)
-    assert "queue 'jobs' was empty for 3 s" == str(error)
