@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy
 import sqlalchemy.exc
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL
 
 from baseplate import config
 
@@ -38,7 +38,7 @@ def engine_from_config(
     secrets: SecretsStore | None = None,
     prefix: str = "database.",
     **engine_options: Any,
-) -> Engine:
+) -> sqlalchemy.engine.Engine:  # spelt out: the docs see this text (SecretsStore is a hint only)
     """Make a SQLAlchemy :class:`~sqlalchemy.engine.Engine` from the application's configuration.
 
     Reads these keys, with ``prefix`` in front of them:

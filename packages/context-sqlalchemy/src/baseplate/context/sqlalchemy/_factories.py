@@ -17,9 +17,9 @@ class SQLAlchemyEngineContextFactory(ContextFactory):
     read in, named ``<context attribute>.execute`` (``db.execute`` for an engine added to
     the context as ``db``) and tagged ``statement`` (the SQL with its placeholders, never
     the parameters; cut at 1,024 characters). A statement that fails finishes its span with
-    the exception the caller gets. The SQL sent to the database ends with the comment
-    `` -- trace:<trace id>,span:<span id>`` (decimal ids), so the database's slow-query log
-    and activity views lead back to the request.
+    the exception the caller gets. The SQL sent to the database ends with a space and the
+    comment ``-- trace:<trace id>,span:<span id>`` (decimal ids), so the database's
+    slow-query log and activity views lead back to the request.
 
     The request's engine is ``engine`` with one more execution option: it shares the
     connection pool. Statements run on ``engine`` itself, outside any request, are neither
