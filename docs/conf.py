@@ -50,6 +50,7 @@ _DOCUMENTATION_ROOTS = {
     "pyramid": "https://docs.pylonsproject.org/projects/pyramid/en/latest/",
     "redis": "https://redis.readthedocs.io/en/stable/",
     "requests": "https://requests.readthedocs.io/en/latest/",
+    "sqlalchemy": "https://docs.sqlalchemy.org/en/20/",
     "sentry_sdk": "https://getsentry.github.io/sentry-python/",
 }
 intersphinx_mapping = {

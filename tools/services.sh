@@ -26,6 +26,8 @@ fi
 if ! up 5432 && command -v pg_ctlcluster >/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
 fi
+# A role and database of their own for baseplate-context-sqlalchemy's tests.
+bash tools/postgres.sh
 if ! up 5672 && command -v rabbitmq-server >/dev/null; then
   rabbitmq-server -detached || true
 fi
