@@ -14,6 +14,8 @@ called, so packages without it still collect their tests.
   it through a function (a collector, Sentry, ...); :class:`BlackHole`: a TCP listener that
   accepts connections and never answers.
 - :class:`QueueFactory`: POSIX message queues with unique names, unlinked at the end.
+- :func:`serve_one_request`: one request with a context factory's object on its context, its
+  spans recorded (the instrumented clients' tests).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from baseplate.core import ContextFactory
+    from baseplate.core.testing import RecordingObserver
     from baseplate.message_queue import MessageQueue
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -424,3 +428,25 @@ class QueueFactory:
         for queue in self._opened:
             queue.unlink()
             queue.close()
+
+
+def serve_one_request(
+    factory: ContextFactory, handler: Callable[[Any], Any], name: str
+) -> tuple[Any, RecordingObserver]:
+    """Run ``handler(context)`` in one request, with ``factory``'s object on the context as
+    ``name``; return what the handler returned and the recorder of the request's spans.
+
+    The request is a server span named ``handler`` of a fresh :class:`baseplate.core.Baseplate`
+    whose one observer is a :class:`baseplate.core.testing.RecordingObserver`.
+    """
+    from baseplate.core import Baseplate, RequestContext
+    from baseplate.core.testing import RecordingObserver
+
+    baseplate = Baseplate()
+    recorder = RecordingObserver()
+    baseplate.register(recorder)
+    baseplate.add_to_context(name, factory)
+    context = RequestContext()
+    with baseplate.make_server_span(context, "handler"):
+        result = handler(context)
+    return result, recorder

@@ -8,6 +8,7 @@ three-master cluster is the one tools/redis-cluster.sh starts on 127.0.0.1:7000-
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,9 +16,10 @@ from typing import Any
 import pytest
 import redis
 import redis.cluster
+from baseplate_testing import serve_one_request
 
 from baseplate.context.redis import cluster_pool_from_config, pool_from_config
-from baseplate.core import Baseplate, ContextFactory, RequestContext
+from baseplate.core import ContextFactory
 from baseplate.core.testing import RecordingObserver
 
 
@@ -57,21 +59,8 @@ def key() -> str:
 Serve = Callable[[ContextFactory, Callable[[Any], Any]], tuple[Any, RecordingObserver]]
 
 
-def _serve_one_request(
-    factory: ContextFactory, handler: Callable[[Any], Any]
-) -> tuple[Any, RecordingObserver]:
-    baseplate = Baseplate()
-    recorder = RecordingObserver()
-    baseplate.register(recorder)
-    baseplate.add_to_context("redis", factory)
-    context = RequestContext()
-    with baseplate.make_server_span(context, "handler"):
-        result = handler(context)
-    return result, recorder
-
-
 @pytest.fixture
 def serve() -> Serve:
     """``serve(factory, handler)``: run ``handler(context)`` in one request, the factory's
     client on the context as ``redis``; return what it returned and the spans recorded."""
-    return _serve_one_request
+    return functools.partial(serve_one_request, name="redis")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import redis
 import redis.exceptions
+from baseplate_testing import serve_one_request
 
 from baseplate.context.redis import (
     MonitoredRedisConnection,
@@ -68,16 +69,9 @@ def test_the_span_is_named_after_the_context_attribute(
     pool: redis.BlockingConnectionPool, key: str
 ) -> None:
     """A client built for another attribute name prefixes its spans with that name."""
-    from baseplate.core import Baseplate, RequestContext
-    from baseplate.core.testing import RecordingObserver
-
-    baseplate = Baseplate()
-    recorder = RecordingObserver()
-    baseplate.register(recorder)
-    baseplate.add_to_context("cache", RedisContextFactory(pool))
-    context = RequestContext()
-    with baseplate.make_server_span(context, "handler"):
-        context.cache.exists(key)
+    _, recorder = serve_one_request(
+        RedisContextFactory(pool), lambda context: context.cache.exists(key), "cache"
+    )
 
     assert ["cache.EXISTS"] == [c.name for c in recorder.server_spans[0].children]
 

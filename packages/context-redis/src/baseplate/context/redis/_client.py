@@ -187,7 +187,32 @@ def run_transaction(
         pipe.reset()
 
 
-class MonitoredRedisPipeline(redis.client.Pipeline):
+class TracedExecution:
+    """Makes a redis-py pipeline's ``execute()`` one child span (a base before the pipeline's).
+
+    The pipeline sets :attr:`trace_name` and :attr:`server_span`.
+    """
+
+    trace_name: str
+    server_span: Span
+
+    def execute(self, raise_on_error: bool = True) -> list[Any]:
+        """Send the queued commands, in a span named after the pipeline.
+
+        Args:
+            raise_on_error: Raise the first command's error (else return it among the
+                results), as redis-py does.
+
+        Returns:
+            The commands' results, in order.
+        """
+        if self.server_span.finished:
+            return super().execute(raise_on_error)  # type: ignore[misc,no-any-return]
+        with self.server_span.make_child(self.trace_name):
+            return super().execute(raise_on_error)  # type: ignore[misc,no-any-return]
+
+
+class MonitoredRedisPipeline(TracedExecution, redis.client.Pipeline):
     """A :class:`redis.client.Pipeline` whose :meth:`execute` is one child span.
 
     Commands run at once while keys are watched (``pipe.watch(...)`` then reads, before
@@ -228,18 +253,3 @@ class MonitoredRedisPipeline(redis.client.Pipeline):
             return super().immediate_execute_command(*args, **options)  # type: ignore[no-untyped-call]
         with self.server_span.make_child(f"{self.context_name}.{args[0]}"):
             return super().immediate_execute_command(*args, **options)  # type: ignore[no-untyped-call]
-
-    def execute(self, raise_on_error: bool = True) -> list[Any]:
-        """Send the queued commands, in a span named after the pipeline.
-
-        Args:
-            raise_on_error: Raise the first command's error (else return it among the
-                results), as redis-py does.
-
-        Returns:
-            The commands' results, in order.
-        """
-        if self.server_span.finished:
-            return super().execute(raise_on_error)
-        with self.server_span.make_child(self.trace_name):
-            return super().execute(raise_on_error)

@@ -7,7 +7,7 @@ from typing import Any
 
 import redis.cluster
 
-from baseplate.context.redis._client import pipeline_span_name, run_transaction
+from baseplate.context.redis._client import TracedExecution, pipeline_span_name, run_transaction
 from baseplate.core import ContextFactory, Span
 
 #: The tag naming the node(s) a cluster command was sent to.
@@ -137,15 +137,12 @@ class MonitoredClusterRedisConnection(redis.cluster.RedisCluster):
         """Do nothing: the connections belong to the shared cluster client; close that."""
 
 
-class _TracedClusterPipeline(redis.cluster.ClusterPipeline):
+class _TracedClusterPipeline(TracedExecution, redis.cluster.ClusterPipeline):
     """A :class:`redis.cluster.ClusterPipeline` whose :meth:`execute` is one child span.
 
     Made by :meth:`MonitoredClusterRedisConnection.pipeline`, from the pipeline redis-py
     makes (see :meth:`adopt`).
     """
-
-    trace_name: str
-    server_span: Span
 
     @classmethod
     def adopt(
@@ -162,18 +159,3 @@ class _TracedClusterPipeline(redis.cluster.ClusterPipeline):
         adopted.trace_name = trace_name
         adopted.server_span = server_span
         return adopted
-
-    def execute(self, raise_on_error: bool = True) -> list[Any]:
-        """Send the queued commands, in a span named after the pipeline.
-
-        Args:
-            raise_on_error: Raise the first command's error (else return it among the
-                results), as redis-py does.
-
-        Returns:
-            The commands' results, in order.
-        """
-        if self.server_span.finished:
-            return super().execute(raise_on_error)
-        with self.server_span.make_child(self.trace_name):
-            return super().execute(raise_on_error)
