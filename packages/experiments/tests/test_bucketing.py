@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 from baseplate.experiments.providers import R2Experiment, calculate_bucket, parse_experiment
 
 # The original's published vectors: (seed, bucketing value, bucket of 1000).
-VECTORS = [("test", "t2_1", 236), ("some new seed", "t2_1", 924), ("1.test_experiment.None", "t2_1", 867)]  # fmt: skip
+VECTORS = [
+    ("test", "t2_1", 236),
+    ("some new seed", "t2_1", 924),
+    ("1.test_experiment.None", "t2_1", 867),
+]
 
 NOW = time.time()
 

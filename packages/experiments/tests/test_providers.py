@@ -73,7 +73,9 @@ def test_disabled_or_outside_the_window(top: dict[str, Any]) -> None:
     legacy = parse_experiment(config("r2", R2, **top))
     assert isinstance(legacy, ForcedVariantExperiment)
     assert legacy.variant(user_id="t2_1", logged_in=True) is None
-    assert parse_experiment(config("feature_rollout", ROLLOUT, **top)).variant(user_id="t2_1") is None  # fmt: skip
+    assert (
+        parse_experiment(config("feature_rollout", ROLLOUT, **top)).variant(user_id="t2_1") is None
+    )
 
 
 def test_expires_is_accepted_with_a_warning() -> None:
@@ -134,7 +136,9 @@ def r2(variants: dict[str, float], **experiment: Any) -> R2Experiment:
 def test_r2_deals_buckets_by_name_and_caps_sizes(caplog: pytest.LogCaptureFixture) -> None:
     """Bucket b goes to sorted_names[b % n] if b < int(size * n * 10); sizes cap at 1/n."""
     experiment = r2({"b": 10, "a": 60}, targeting={"logged_in": [True]})
-    assert ["a", "b", None, "a", None] == [experiment._choose_variant(b) for b in (0, 1, 201, 998, 999)]  # fmt: skip
+    assert ["a", "b", None, "a", None] == [
+        experiment._choose_variant(b) for b in (0, 1, 201, 998, 999)
+    ]
     assert "exceeds the largest allowed size" in caplog.text
 
 
@@ -195,8 +199,9 @@ def test_feature_flag_only_active() -> None:
     """A feature flag's only variant is 'active'."""
     with pytest.raises(InvalidExperimentError, match="only the variant 'active'"):
         parse_experiment(config("feature_flag", {"variants": {"on": 5}}))
-    flag = parse_experiment(config("feature_flag", {"variants": {"active": 100},
-                                                    "targeting": {"user_id": ["t2_1"]}}))  # fmt: skip
+    flag = parse_experiment(
+        config("feature_flag", {"variants": {"active": 100}, "targeting": {"user_id": ["t2_1"]}})
+    )
     assert "active" == flag.variant(user_id="t2_1")
     assert flag.variant(user_id="t2_2") is None
 

@@ -44,7 +44,7 @@ class Experiments:
     (with a rate-limited warning), and a failing event logger is logged and skipped.
 
     Args:
-        config_watcher: The watched experiments file.
+        config_watcher: The watched experiments file (as the factory watches it).
         server_span: The request's span, passed to the event logger.
         context_name: The attribute name on the context.
         event_logger: Where bucketing and exposure events go; a
@@ -55,7 +55,7 @@ class Experiments:
 
     def __init__(
         self,
-        config_watcher: FileWatcher[Catalog],
+        config_watcher: FileWatcher[Any],
         server_span: Span,
         context_name: str,
         event_logger: EventLogger | None = None,
@@ -69,10 +69,11 @@ class Experiments:
 
     def _catalog(self) -> Catalog | None:
         try:
-            return self._config_watcher.get_data()
+            catalog: Catalog = self._config_watcher.get_data()
         except WatchedFileNotAvailableError as exc:
             _UNAVAILABLE.warn(logger, "experiments file unavailable, so no variants: %s", exc)
             return None
+        return catalog
 
     def _experiment(self, name: str) -> Experiment | None:
         try:

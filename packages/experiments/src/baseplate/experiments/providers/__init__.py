@@ -1,9 +1,11 @@
 """Experiment providers: the kinds of experiment the experiments file can hold.
 
 :func:`parse_experiment` turns one entry of the file into its provider. Simple experiments
-(:class:`SimpleExperiment`) are the current kind; :class:`R2Experiment`,
-:class:`FeatureFlag` and :class:`ForcedVariantExperiment` are kept for configurations written
-for the original framework::
+(:class:`~baseplate.experiments.providers.simple_experiment.SimpleExperiment`) are the
+current kind; :class:`~baseplate.experiments.providers.r2.R2Experiment`,
+:class:`~baseplate.experiments.providers.feature_flag.FeatureFlag` and
+:class:`~baseplate.experiments.providers.forced_variant.ForcedVariantExperiment` are kept for
+configurations written for the original framework::
 
     from baseplate.experiments.providers import parse_experiment
 
