@@ -16,6 +16,7 @@ from typing import Any
 
 import hvac.exceptions
 import pytest
+from baseplate_testing import serve_one_request
 
 from baseplate.config import ConfigurationError
 from baseplate.context.hvac import (
@@ -23,8 +24,6 @@ from baseplate.context.hvac import (
     InstrumentedHvacClient,
     hvac_factory_from_config,
 )
-from baseplate.core import Baseplate, RequestContext
-from baseplate.core.testing import RecordingObserver
 from baseplate.secrets import SecretsStore
 
 DEV_ROOT_TOKEN = "baseplate-dev-root-token"
@@ -45,20 +44,6 @@ def secrets(tmp_path: pathlib.Path, vault_url: str) -> SecretsStore:
     return SecretsStore(str(path))
 
 
-def serve_one_request(
-    factory: HvacContextFactory, handler: Callable[[Any], Any]
-) -> tuple[Any, RecordingObserver]:
-    """Run ``handler(context)`` in one request with the client on the context as ``vault``."""
-    baseplate = Baseplate()
-    recorder = RecordingObserver()
-    baseplate.register(recorder)
-    baseplate.add_to_context("vault", factory)
-    context = RequestContext()
-    with baseplate.make_server_span(context, "handler"):
-        result = handler(context)
-    return result, recorder
-
-
 @pytest.mark.integration
 def test_calls_to_vault_are_child_spans(secrets: SecretsStore, vault_url: str) -> None:
     """A KV write and read through context.vault each make one tagged request span."""
@@ -71,7 +56,7 @@ def test_calls_to_vault_are_child_spans(secrets: SecretsStore, vault_url: str) -
             path=path, raise_on_deleted_version=True
         )
 
-    answer, recorder = serve_one_request(HvacContextFactory(secrets, 1.0), handler)
+    answer, recorder = serve_one_request(HvacContextFactory(secrets, 1.0), handler, "vault")
 
     assert {"k": "v"} == answer["data"]["data"]
     (server,) = recorder.server_spans
@@ -97,7 +82,7 @@ def test_an_error_answer_finishes_the_span_with_the_exception(secrets: SecretsSt
                 path=f"missing/{uuid.uuid4()}", raise_on_deleted_version=True
             )
 
-    _, recorder = serve_one_request(HvacContextFactory(secrets, 1.0), handler)
+    _, recorder = serve_one_request(HvacContextFactory(secrets, 1.0), handler, "vault")
 
     (span,) = recorder.server_spans[0].children
     assert 404 == span.tags["http.status_code"]
@@ -118,7 +103,9 @@ def test_unreachable_vault_finishes_the_span_with_the_error(
         with pytest.raises(Exception, match="onnect"):
             context.vault.sys.read_health_status(method="GET")
 
-    _, recorder = serve_one_request(HvacContextFactory(SecretsStore(str(path)), 0.5), handler)
+    _, recorder = serve_one_request(
+        HvacContextFactory(SecretsStore(str(path)), 0.5), handler, "vault"
+    )
 
     (span,) = recorder.server_spans[0].children
     assert span.exc_info is not None
@@ -138,14 +125,14 @@ def test_the_token_comes_from_the_secrets_file_on_each_request(
         return context.vault.auth.token.lookup_self()
 
     with pytest.raises(hvac.exceptions.Forbidden):
-        serve_one_request(factory, lookup)
+        serve_one_request(factory, lookup, "vault")
 
     token = os.environ.get("BASEPLATE_VAULT_TOKEN", DEV_ROOT_TOKEN)
     replacement = tmp_path / "secrets.json.new"
     replacement.write_text(json.dumps({"secrets": {}, "vault": {"url": vault_url, "token": token}}))
     replacement.replace(path)
 
-    answer, _ = serve_one_request(factory, lookup)
+    answer, _ = serve_one_request(factory, lookup, "vault")
     assert "root" in answer["data"]["policies"]
 
 
