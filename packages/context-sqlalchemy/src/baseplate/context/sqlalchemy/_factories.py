@@ -10,7 +10,15 @@ from baseplate.core import ContextFactory, ExcInfo, ServerSpan, Span, SpanObserv
 from ._instrument import engine_for_span, instrument
 
 
-class SQLAlchemyEngineContextFactory(ContextFactory):
+class _InstrumentedEngineFactory(ContextFactory):
+    """What both factories share: the engine, listened to for its cursor events."""
+
+    def __init__(self, engine: Engine) -> None:
+        instrument(engine)
+        self.engine = engine
+
+
+class SQLAlchemyEngineContextFactory(_InstrumentedEngineFactory):
     """Puts a SQLAlchemy :class:`~sqlalchemy.engine.Engine` on each request's context.
 
     Every statement executed through it is a child span of the span whose context it was
@@ -34,16 +42,12 @@ class SQLAlchemyEngineContextFactory(ContextFactory):
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self, engine: Engine) -> None:
-        instrument(engine)
-        self.engine = engine
-
     def make_object_for_context(self, name: str, span: Span) -> Engine:
         """Return the engine for the request of ``span``, on its context as ``name``."""
         return engine_for_span(self.engine, name, span)
 
 
-class SQLAlchemySessionContextFactory(ContextFactory):
+class SQLAlchemySessionContextFactory(_InstrumentedEngineFactory):
     """Puts a SQLAlchemy ORM :class:`~sqlalchemy.orm.Session` on each request's context.
 
     One session per request: it is made when the request first reads the attribute, and
@@ -63,10 +67,6 @@ class SQLAlchemySessionContextFactory(ContextFactory):
 
     .. versionadded:: 0.1.0
     """
-
-    def __init__(self, engine: Engine) -> None:
-        instrument(engine)
-        self.engine = engine
 
     def make_object_for_context(self, name: str, span: Span) -> Session:
         """Return the session of the request of ``span``, on its context as ``name``."""
