@@ -47,8 +47,9 @@ def check_single_shipper(repo: Repo) -> list[str]:
 def check_namespace_levels(repo: Repo) -> list[str]:
     """No package has an ``__init__.py`` at a namespace level.
 
-    ``baseplate/``, ``baseplate/context/``, ``baseplate/integration/`` and
-    ``baseplate/diagnostics/`` are PEP 420 namespaces that every distribution shares.
+    ``baseplate/``, ``baseplate/context/``, ``baseplate/integration/``,
+    ``baseplate/diagnostics/`` and ``baseplate/sidecars/`` are PEP 420 namespaces that every
+    distribution shares.
     """
     problems = []
     for package in repo.packages.values():

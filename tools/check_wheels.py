@@ -20,6 +20,7 @@ NAMESPACE_INITS = {
     "baseplate/context/__init__.py",
     "baseplate/integration/__init__.py",
     "baseplate/diagnostics/__init__.py",
+    "baseplate/sidecars/__init__.py",
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NAMESPACE_LEVELS = ("", "context", "integration", "diagnostics")
+NAMESPACE_LEVELS = ("", "context", "integration", "diagnostics", "sidecars")
 SUITE = "suite"
 # An entry point's value: ``module:attribute``, perhaps with extras in brackets.
 ENTRY_POINT = re.compile(r"\s*(?P<module>[\w.]+)\s*(?::\s*(?P<attr>[\w.]+))?\s*(?:\[.*\])?\s*")

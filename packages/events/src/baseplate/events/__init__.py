@@ -1,7 +1,7 @@
 """Events: facts about what happened in a service, sent to the event pipeline's collector.
 
 An application puts events on an :class:`EventQueue`, a POSIX message queue on its host;
-the event publisher sidecar (``baseplate.events.publisher``) reads the queue and posts
+the event publisher sidecar (:mod:`baseplate.events.publisher`) reads the queue and posts
 them to the collector in signed, compressed batches. A put never waits on the network, and
 never longer than the queue's ``put_timeout``.
 
