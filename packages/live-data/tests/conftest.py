@@ -64,6 +64,22 @@ def connect() -> Iterator[Callable[..., KazooClient]]:
 
 
 @pytest.fixture
+def node(
+    zookeeper: str, root: str, connect: Callable[..., KazooClient]
+) -> Callable[..., tuple[KazooClient, str]]:
+    """``node(data, name="flags")``: create ``<root>/<name>`` on the shared server holding
+    ``data``; returns a client connected there and the node's path."""
+
+    def create(data: bytes, name: str = "flags") -> tuple[KazooClient, str]:
+        client = connect(zookeeper)
+        path = f"{root}/{name}"
+        client.create(path, data, makepath=True)
+        return client, path
+
+    return create
+
+
+@pytest.fixture
 def own_zookeeper(zookeeper: str, tmp_path: pathlib.Path) -> Iterator[OwnZooKeeper]:
     """A ZooKeeper of this test's own (started; see :class:`OwnZooKeeper`), stopped afterwards.
 

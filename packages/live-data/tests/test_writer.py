@@ -17,6 +17,8 @@ from live_data_support import SESSION_TIMEOUT, WAIT, module_command, write_ini
 from baseplate.live_data import ConcurrentChangeError, NodeNotFoundError
 from baseplate.live_data.writer import WriteResult, main, write_node
 
+MakeNode = Callable[..., tuple[KazooClient, str]]
+
 
 def test_diff_of_text_is_unified() -> None:
     """Text data gives a unified diff from the node's data to the file's."""
@@ -37,27 +39,20 @@ def test_diff_of_binary_data_and_of_nothing() -> None:
 
 
 @pytest.mark.integration
-def test_write_node_writes_with_the_version_read(
-    zookeeper: str, root: str, connect: Callable[..., KazooClient]
+@pytest.mark.parametrize(
+    ("new", "written", "version"),
+    [(b"two", True, 1), (b"one", False, 0)],
+    ids=["changed", "unchanged"],
+)
+def test_write_node_writes_only_a_change(
+    node: MakeNode, new: bytes, written: bool, version: int
 ) -> None:
-    """An existing node gets the new data; the result has the old data and new version."""
-    client = connect(zookeeper)
-    client.create(f"{root}/flags", b"one", makepath=True)
-    result = write_node(client, f"{root}/flags", b"two")
-    assert (b"one", True, 1) == (result.previous, result.written, result.version)
-    assert b"two" == client.get(f"{root}/flags")[0]
-
-
-@pytest.mark.integration
-def test_write_node_refuses_unchanged_data(
-    zookeeper: str, root: str, connect: Callable[..., KazooClient]
-) -> None:
-    """Data the node already holds is not written again (its version stays)."""
-    client = connect(zookeeper)
-    client.create(f"{root}/flags", b"same", makepath=True)
-    result = write_node(client, f"{root}/flags", b"same")
-    assert (False, 0) == (result.written, result.version)
-    assert 0 == client.get(f"{root}/flags")[1].version
+    """New data is written (with the version read), data the node already holds is not
+    (its version stays); the result has the node's data before and its version after."""
+    client, path = node(b"one")
+    result = write_node(client, path, new)
+    assert (b"one", written, version) == (result.previous, result.written, result.version)
+    assert (new, version) == (client.get(path)[0], client.get(path)[1].version)
 
 
 @pytest.mark.integration
@@ -90,24 +85,21 @@ class RacedClient(KazooClient):  # type: ignore[misc]
 
 
 @pytest.mark.integration
-def test_a_concurrent_change_is_reported_not_overwritten(
-    zookeeper: str, root: str, connect: Callable[..., KazooClient]
-) -> None:
+def test_a_concurrent_change_is_reported_not_overwritten(zookeeper: str, node: MakeNode) -> None:
     """When the node changes between the writer's read and its write, the compare-and-set
     fails: ConcurrentChangeError names the node and the version read, and the other
     change stays."""
-    rival = connect(zookeeper)
-    rival.create(f"{root}/flags", b"one", makepath=True)
+    rival, path = node(b"one")
     raced = RacedClient(rival, hosts=zookeeper, timeout=SESSION_TIMEOUT)
     raced.start(timeout=WAIT)
     try:
         with pytest.raises(ConcurrentChangeError, match="version 0") as caught:
-            write_node(raced, f"{root}/flags", b"mine")
+            write_node(raced, path, b"mine")
     finally:
         raced.stop()
         raced.close()
-    assert (f"{root}/flags", 0) == (caught.value.path, caught.value.version)
-    data, stat = rival.get(f"{root}/flags")
+    assert (path, 0) == (caught.value.path, caught.value.version)
+    data, stat = rival.get(path)
     assert (b"the rival's change", 1) == (data, stat.version)
 
 
@@ -124,37 +116,46 @@ def _run(*argv: str) -> tuple[int, str]:
     return main(list(argv), out=out), out.getvalue()
 
 
+@pytest.fixture
+def source(tmp_path: pathlib.Path) -> Callable[[bytes], pathlib.Path]:
+    """``source(data)``: a file holding ``data``, for the writer to write."""
+
+    def write(data: bytes) -> pathlib.Path:
+        path = tmp_path / "input.json"
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+Source = Callable[[bytes], pathlib.Path]
+
+
 @pytest.mark.integration
 def test_the_command_shows_the_diff_and_writes(
-    ini: pathlib.Path,
-    tmp_path: pathlib.Path,
-    zookeeper: str,
-    root: str,
-    connect: Callable[..., KazooClient],
+    ini: pathlib.Path, node: MakeNode, source: Source
 ) -> None:
     """The writer says what it writes where, shows the diff and writes; run again with the
     same file it writes nothing and says so."""
-    client = connect(zookeeper)
-    client.create(f"{root}/flags", b'{\n  "key": "one"\n}\n', makepath=True)
-    source = tmp_path / "input.json"
-    source.write_bytes(b'{\n  "key": "two"\n}\n')
-    status, output = _run(str(ini), str(source), f"{root}/flags")
+    client, path = node(b'{\n  "key": "one"\n}\n')
+    new = source(b'{\n  "key": "two"\n}\n')
+    status, output = _run(str(ini), str(new), path)
     assert 0 == status
-    assert output.startswith(f"Writing {source} to ZooKeeper {root}/flags...\n")
+    assert output.startswith(f"Writing {new} to ZooKeeper {path}...\n")
     assert '-  "key": "one"\n+  "key": "two"\n' in output
     assert output.endswith("Wrote data to ZooKeeper.\n")
-    assert b'{\n  "key": "two"\n}\n' == client.get(f"{root}/flags")[0]
+    assert b'{\n  "key": "two"\n}\n' == client.get(path)[0]
 
-    status, output = _run(str(ini), str(source), f"{root}/flags")
+    status, output = _run(str(ini), str(new), path)
     assert 0 == status
     assert "No changes" in output
-    assert 1 == client.get(f"{root}/flags")[1].version
+    assert 1 == client.get(path)[1].version
 
 
 @pytest.mark.integration
 def test_the_command_refuses_a_missing_node_without_create(
     ini: pathlib.Path,
-    tmp_path: pathlib.Path,
+    source: Source,
     zookeeper: str,
     root: str,
     connect: Callable[..., KazooClient],
@@ -162,51 +163,40 @@ def test_the_command_refuses_a_missing_node_without_create(
 ) -> None:
     """A missing node fails the writer (exit 1) with an error saying to create it; with
     --create it is created."""
-    source = tmp_path / "input.json"
-    source.write_bytes(b"new")
+    new = source(b"new")
     with caplog.at_level(logging.ERROR, logger="baseplate.live_data.writer"):
-        status, _ = _run(str(ini), str(source), f"{root}/new")
+        status, _ = _run(str(ini), str(new), f"{root}/new")
     assert 1 == status
     assert "does not exist" in caplog.text
     client = connect(zookeeper)
     assert client.exists(f"{root}/new") is None
 
-    status, output = _run(str(ini), str(source), f"{root}/new", "--create")
+    status, output = _run(str(ini), str(new), f"{root}/new", "--create")
     assert 0 == status
     assert output.endswith("Created the node and wrote data to ZooKeeper.\n")
     assert b"new" == client.get(f"{root}/new")[0]
 
 
 def test_the_command_reports_a_bad_configuration(
-    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+    tmp_path: pathlib.Path, source: Source, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A configuration without zookeeper.hosts fails the writer at once, naming the key."""
     ini = write_ini(tmp_path / "writer.ini", {"zookeeper.timeout": "1"})
-    source = tmp_path / "input.json"
-    source.write_bytes(b"x")
     with caplog.at_level(logging.ERROR, logger="baseplate.live_data.writer"):
-        assert 1 == _run(str(ini), str(source), "/node")[0]
+        assert 1 == _run(str(ini), str(source(b"x")), "/node")[0]
     assert "zookeeper.hosts" in caplog.text
 
 
 @pytest.mark.integration
-def test_python_dash_m_runs_the_writer(
-    ini: pathlib.Path,
-    tmp_path: pathlib.Path,
-    zookeeper: str,
-    root: str,
-    connect: Callable[..., KazooClient],
-) -> None:
+def test_python_dash_m_runs_the_writer(ini: pathlib.Path, node: MakeNode, source: Source) -> None:
     """``python -m baseplate.live_data.writer CONFIG SOURCE NODE`` writes the node."""
-    connect(zookeeper).create(f"{root}/flags", b"old", makepath=True)
-    source = tmp_path / "input.txt"
-    source.write_bytes(b"new\n")
+    client, path = node(b"old\n")
     result = subprocess.run(
-        module_command("baseplate.live_data.writer", str(ini), str(source), f"{root}/flags"),
+        module_command("baseplate.live_data.writer", str(ini), str(source(b"new\n")), path),
         capture_output=True,
         text=True,
         timeout=WAIT * 2,
     )
     assert 0 == result.returncode, result.stderr
     assert "-old\n+new\n" in result.stdout
-    assert b"new\n" == connect(zookeeper).get(f"{root}/flags")[0]
+    assert b"new\n" == client.get(path)[0]

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import configparser
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TextIO
 
 from kazoo.exceptions import KazooException
 
-from baseplate import config
-from baseplate.secrets import SecretsError, secrets_store_from_config
-
+from .. import _command_line as tool
 from .._errors import LiveDataError
-from .._ini import read_section
-from .._zookeeper import zookeeper_client_from_config
 from ._writer import write_node
 
 logger = logging.getLogger("baseplate.live_data.writer")
@@ -26,25 +21,16 @@ SECRETS_TIMEOUT = 5.0
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="baseplate-live-data-writer",
-        description="Write a file's contents to a ZooKeeper node, showing the difference.",
+    parser = tool.argument_parser(
+        "baseplate-live-data-writer",
+        "Write a file's contents to a ZooKeeper node, showing the difference.",
     )
-    parser.add_argument("config_file", help="the INI file with a [live-data] section")
     parser.add_argument("source", help="the file whose contents to write")
     parser.add_argument("node", help="the ZooKeeper node to write, e.g. /my-service/flags")
     parser.add_argument(
         "--create", action="store_true", help="create the node (and its parents) if missing"
     )
-    parser.add_argument("--debug", action="store_true", help="log at debug level")
     return parser.parse_args(argv)
-
-
-def _client(raw_config: config.RawConfig) -> Any:
-    secrets = None
-    if raw_config.get("zookeeper.credentials", "").strip():
-        secrets = secrets_store_from_config(raw_config, timeout=SECRETS_TIMEOUT)
-    return zookeeper_client_from_config(secrets, raw_config)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -59,17 +45,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """
     args = _parse_args(argv)
     out = out if out is not None else sys.stdout
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
-    )
-    logging.getLogger("kazoo").setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    tool.configure_logging(args.debug)
     try:
         with open(args.source, "rb") as source:
             data = source.read()
-        raw_config = read_section(args.config_file)
-        client = _client(raw_config)
-    except (OSError, configparser.Error, config.ConfigurationError, SecretsError) as exc:
+        raw_config = tool.read_section(args.config_file)
+        client = tool.client_from_section(raw_config, SECRETS_TIMEOUT)
+    except tool.STARTUP_ERRORS as exc:
         logger.error("Cannot start the writer: %s", exc)
         return 1
 
