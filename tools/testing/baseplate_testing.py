@@ -7,6 +7,7 @@ a package's dependency (``baseplate.message_queue`` and its posix_ipc) imports i
 called, so packages without it still collect their tests.
 
 - :func:`free_port`: a local port nothing is bound to.
+- :func:`replace_file`: a watched file's new version, written whole and renamed into place.
 - :class:`Process`, :class:`Processes`: subprocesses whose output is collected line by line,
   ended (SIGTERM, then SIGKILL) when the test is over; :meth:`Processes.serve` runs
   ``baseplate-serve`` on a free port and waits until it listens.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -65,6 +67,18 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def replace_file(path: Path, content: object) -> None:
+    """Write a new version of a file as the sidecars do: whole, then renamed over the old one.
+
+    Args:
+        path: The file.
+        content: Its text, or anything else to write as JSON.
+    """
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(content if isinstance(content, str) else json.dumps(content))
+    temporary.replace(path)
 
 
 def child_env(**extra: str) -> dict[str, str]:

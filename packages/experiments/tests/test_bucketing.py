@@ -60,25 +60,23 @@ def test_r2_seeds_with_its_name() -> None:
     assert alone.variant(user_id="t2_1", logged_in=True) is None
 
 
-def test_r2_seed_replaces_the_name() -> None:
-    """An r2 experiment's seed replaces its name: t2_1 lands in bucket 924."""
+def seeded_r2(size: float) -> R2Experiment:
     experiment = parse_experiment({
         "id": 1, "name": "test", "owner": None, "version": "1", "type": "r2",
         "start_ts": NOW - 60, "stop_ts": NOW + 60,
-        "experiment": {"seed": "some new seed", "variants": {"a": 10, "b": 10},
+        "experiment": {"seed": "some new seed", "variants": {"a": size, "b": size},
                        "targeting": {"logged_in": [True]}},
     })  # fmt: skip
     assert isinstance(experiment, R2Experiment)
-    assert "some new seed" == experiment.seed
+    return experiment
+
+
+def test_r2_seed_replaces_the_name() -> None:
+    """An r2 experiment's seed replaces its name: t2_1 lands in bucket 924."""
+    assert "some new seed" == seeded_r2(10).seed
     # Bucket 924: candidate sorted(["a", "b"])[924 % 2] == "a", limit int(10 * 2 * 10) = 200.
-    assert experiment.variant(user_id="t2_1", logged_in=True) is None
-    experiment = parse_experiment({
-        "id": 1, "name": "test", "owner": None, "version": "1", "type": "r2",
-        "start_ts": NOW - 60, "stop_ts": NOW + 60,
-        "experiment": {"seed": "some new seed", "variants": {"a": 50, "b": 50},
-                       "targeting": {"logged_in": [True]}},
-    })  # fmt: skip
-    assert "a" == experiment.variant(user_id="t2_1", logged_in=True)
+    assert seeded_r2(10).variant(user_id="t2_1", logged_in=True) is None
+    assert "a" == seeded_r2(50).variant(user_id="t2_1", logged_in=True)
 
 
 def test_simple_default_seed_is_id_name_shuffle_version() -> None:

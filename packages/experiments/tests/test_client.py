@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import pathlib
 import time
 from typing import Any
 
 import pytest
+from baseplate_testing import replace_file as write
 
 from baseplate.config import ConfigurationError
 from baseplate.core import Baseplate, RequestContext
@@ -51,12 +51,6 @@ class Recorder(EventLogger):
 
     def log(self, **kwargs: Any) -> None:
         self.events.append(kwargs)
-
-
-def write(path: pathlib.Path, content: object) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(content if isinstance(content, str) else json.dumps(content))
-    temporary.replace(path)
 
 
 @pytest.fixture

@@ -197,7 +197,9 @@ def test_r2_malformed(experiment: dict[str, Any], message: str) -> None:
 
 def test_feature_flag_only_active() -> None:
     """A feature flag's only variant is 'active'."""
-    with pytest.raises(InvalidExperimentError, match="only the variant 'active'"):
+    with pytest.raises(
+        InvalidExperimentError, match=r"a FeatureFlag has only the variant 'active'"
+    ):
         parse_experiment(config("feature_flag", {"variants": {"on": 5}}))
     flag = parse_experiment(
         config("feature_flag", {"variants": {"active": 100}, "targeting": {"user_id": ["t2_1"]}})

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import pathlib
 import random
 import socket
 
 import pytest
+from baseplate_testing import replace_file as write
 
 from baseplate.config import EndpointConfiguration, InternetAddress
 from baseplate.service_discovery import Backend, NoBackendsAvailableError, ServiceInventory
@@ -21,12 +21,6 @@ INVENTORY = [
      "haproxy_server_options": "check"},
     {"id": 3, "name": "i-six", "host": "fd00::6", "port": 9091, "weight": 0},
 ]  # fmt: skip
-
-
-def write(path: pathlib.Path, content: object) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(content if isinstance(content, str) else json.dumps(content))
-    temporary.replace(path)
 
 
 @pytest.fixture

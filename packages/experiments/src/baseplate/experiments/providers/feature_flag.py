@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from .._errors import InvalidExperimentError
 from .r2 import R2Experiment
 
 __all__ = ["FeatureFlag"]
@@ -31,19 +27,7 @@ class FeatureFlag(R2Experiment):
         ``feature_rollout`` type.
     """
 
-    def __init__(
-        self,
-        id: int,
-        name: str,
-        owner: str | None,
-        variants: Mapping[str, float],
-        **options: Any,
-    ) -> None:
-        if isinstance(variants, Mapping) and set(variants) - {"active"}:
-            raise InvalidExperimentError(
-                f"a feature flag has only the variant 'active', got {sorted(variants)!r}"
-            )
-        super().__init__(id, name, owner, variants, **options)
+    _only_variant = "active"
 
     def should_log_bucketing(self) -> bool:
         """Return false: a feature flag logs no bucketing events."""

@@ -71,6 +71,7 @@ class R2Experiment(Experiment):
     """
 
     num_buckets = 1000
+    _only_variant: str | None = None  # a subclass whose one allowed variant this is
 
     def __init__(
         self,
@@ -87,6 +88,11 @@ class R2Experiment(Experiment):
     ) -> None:
         if not isinstance(variants, Mapping) or not variants:
             raise InvalidExperimentError(f"variants must be a non-empty object, got {variants!r}")
+        if self._only_variant is not None and set(variants) - {self._only_variant}:
+            raise InvalidExperimentError(
+                f"a {type(self).__name__} has only the variant {self._only_variant!r}, "
+                f"got {sorted(variants)!r}"
+            )
         for variant, size in variants.items():
             if not isinstance(size, int | float) or isinstance(size, bool):
                 raise InvalidExperimentError(
