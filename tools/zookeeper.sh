@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Start a standalone ZooKeeper for the integration tests when none answers on 127.0.0.1:2181.
-# The server is Debian's `zookeeper` package, installed here when it is missing (one quiet,
-# non-interactive apt-get update and install). It runs in the background, detached, with its own
-# configuration and data directory under .zookeeper/ (git-ignored), logging to
-# .zookeeper/server.log; its pid is in .zookeeper/server.pid. The tests that stop and restart a
-# server start their own on another port through `serve`, leaving this one alone.
+# The server is Debian's `zookeeper` package, installed here when it is missing (quiet,
+# non-interactive; apt-get update only when the package lists lack it). It runs in the
+# background, detached, with its own configuration and data directory under .zookeeper/
+# (git-ignored), logging to .zookeeper/server.log; its pid is in .zookeeper/server.pid. The
+# tests that stop and restart a server start their own on another port through `serve`,
+# leaving this one alone.
 # Called by tools/services.sh; safe to run again (does nothing when the port answers).
 #
 #   tools/zookeeper.sh                  install if needed; start on 127.0.0.1:2181 unless it answers
@@ -60,8 +61,11 @@ if up; then
   exit 0
 fi
 
-if ! dpkg -s zookeeper >/dev/null 2>&1; then
-  apt-get update -qq
+# The files this script runs the server from (dpkg -s also says yes for a removed package).
+if ! [ -e /usr/share/java/zookeeper.jar ] || ! [ -e /etc/zookeeper/conf/environment ]; then
+  # Update the package lists only when they do not know zookeeper yet (a fresh machine), so a
+  # caller that has just updated them is not made to wait for a second update.
+  apt-cache show zookeeper >/dev/null 2>&1 || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zookeeper \
     >/dev/null
 fi
