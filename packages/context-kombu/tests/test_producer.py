@@ -11,7 +11,7 @@ from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
 from kombu.exceptions import OperationalError
 
-from baseplate.context.kombu import KombuProducer, KombuProducerContextFactory
+from baseplate.context.kombu import KombuProducer, KombuProducerContextFactory, PooledProducers
 from baseplate.core import Baseplate, RequestContext, ServerSpan
 from baseplate.core.testing import RecordingObserver
 
@@ -111,3 +111,43 @@ def test_max_connections_must_be_a_positive_integer(
     """A pool limit that is not a positive integer is refused, naming the value."""
     with pytest.raises(ValueError, match=r"max_connections must be a positive integer"):
         KombuProducerContextFactory(connection, exchange, max_connections=bad)
+
+
+def test_pool_hands_the_same_open_producer_out_again(connection: Connection) -> None:
+    """A returned producer is reused, connection and channel still open."""
+    pool = PooledProducers(connection, limit=2)
+    with pool.acquire() as first:
+        first.connection.default_channel  # noqa: B018 - opens it
+    with pool.acquire() as second:
+        assert second is first
+        assert second.connection.connected
+    pool.close()
+    assert not first.connection.connected
+
+
+def test_pool_makes_borrowers_wait_beyond_its_limit(connection: Connection) -> None:
+    """With every producer in use, the next borrower waits until one comes back."""
+    pool = PooledProducers(connection, limit=1)
+    got_second = threading.Event()
+
+    def borrow() -> None:
+        with pool.acquire():
+            got_second.set()
+
+    with pool.acquire():
+        waiter = threading.Thread(target=borrow)
+        waiter.start()
+        assert not got_second.wait(0.3)
+    assert got_second.wait(5)
+    waiter.join(5)
+    pool.close()
+
+
+def test_pool_drops_a_producer_whose_use_raised(connection: Connection) -> None:
+    """A producer that saw an error is closed and not handed out again."""
+    pool = PooledProducers(connection)
+    with pytest.raises(RuntimeError), pool.acquire() as broken:
+        raise RuntimeError
+    with pool.acquire() as fresh:
+        assert fresh is not broken
+    pool.close()

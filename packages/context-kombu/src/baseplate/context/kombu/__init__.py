@@ -21,7 +21,7 @@ come from one pool shared by every request.
     def handler(context):
         context.amqp.publish({"link": link_id}, routing_key="link.created")
 
-Consuming is the job of ``baseplate.queue_consumer`` (distribution baseplate-queue-consumer).
+Consuming is :mod:`baseplate.queue_consumer`'s job (distribution baseplate-queue-consumer).
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ from __future__ import annotations
 from types import FunctionType
 
 from baseplate.context.kombu._config import connection_from_config, exchange_from_config
+from baseplate.context.kombu._pool import PooledProducers
 from baseplate.context.kombu._producer import KombuProducer, KombuProducerContextFactory
 
 __all__ = [
     "KombuProducer",
     "KombuProducerContextFactory",
+    "PooledProducers",
     "connection_from_config",
     "exchange_from_config",
 ]

@@ -6,8 +6,8 @@ from typing import Any
 
 from kombu.connection import Connection
 from kombu.entity import Exchange
-from kombu.pools import ProducerPool
 
+from baseplate.context.kombu._pool import PooledProducers
 from baseplate.core import ContextFactory, Span
 
 
@@ -39,7 +39,7 @@ class KombuProducer:
         span: Span,
         connection: Connection,
         exchange: Exchange,
-        producers: ProducerPool,
+        producers: PooledProducers,
     ) -> None:
         self.name = name
         self.span = span
@@ -74,7 +74,7 @@ class KombuProducer:
             span.set_tag("kind", "producer")
             if routing_key:
                 span.set_tag("message_bus.destination", routing_key)
-            with self.producers.acquire(block=True) as producer:
+            with self.producers.acquire() as producer:
                 return producer.publish(
                     body=body, routing_key=routing_key, exchange=self.exchange, **kwargs
                 )
@@ -83,9 +83,9 @@ class KombuProducer:
 class KombuProducerContextFactory(ContextFactory):
     """Puts a :class:`KombuProducer` on each request's context.
 
-    Every request's producer borrows from one pool of producers (and of connections to the
-    broker, opened as they are first needed), so concurrent requests publish side by side
-    and a connection outlives the request.
+    Every request's producer borrows from one :class:`PooledProducers` (producers on
+    connections of their own, opened as they are first needed and then kept), so concurrent
+    requests publish side by side and a connection outlives the request.
 
     Args:
         connection: The connection to the broker, usually from
@@ -108,18 +108,10 @@ class KombuProducerContextFactory(ContextFactory):
         exchange: Exchange,
         max_connections: int | None = None,
     ) -> None:
-        if max_connections is not None and (
-            isinstance(max_connections, bool)
-            or not isinstance(max_connections, int)
-            or max_connections < 1
-        ):
-            raise ValueError(
-                f"max_connections must be a positive integer or None, got {max_connections!r}"
-            )
         self.connection = connection
         self.exchange = exchange
         self.max_connections = max_connections
-        self.producers = ProducerPool(connection.Pool(limit=max_connections), limit=max_connections)
+        self.producers = PooledProducers(connection, max_connections)
 
     def make_object_for_context(self, name: str, span: Span) -> KombuProducer:
         """Return a producer for the request of ``span``, on its context as ``name``."""
