@@ -45,6 +45,7 @@ _DOCUMENTATION_ROOTS = {
     "hupper": "https://docs.pylonsproject.org/projects/hupper/en/latest/",
     "hvac": "https://hvac.readthedocs.io/en/stable/",
     "kazoo": "https://kazoo.readthedocs.io/en/latest/",
+    "kombu": "https://docs.celeryq.dev/projects/kombu/en/stable/",
     "posix_ipc": "https://github.com/osvenskan/posix_ipc/",
     "pymemcache": "https://pymemcache.readthedocs.io/en/latest/",
     "pyramid": "https://docs.pylonsproject.org/projects/pyramid/en/latest/",
