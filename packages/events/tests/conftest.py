@@ -32,9 +32,10 @@ class Collector:
     """A real event collector on 127.0.0.1 that can go away and come back on its port.
 
     Every POST is recorded (path, headers, the body gunzipped) and answered with the next
-    scripted ``(status, body)``, or ``default`` once the script is used up. Only answered
-    2xx POSTs count as received. :meth:`stop` closes the listener and every open connection,
-    as a collector that dies would; :meth:`start` serves again on the same port.
+    scripted ``(status, body)``, or ``default`` once the script is used up. Only 2xx POSTs
+    whose answer has been sent count in :attr:`accepted`. :meth:`stop` closes the listener
+    and every open connection, as a collector that dies would; :meth:`start` serves again
+    on the same port.
     """
 
     def __init__(self, script: list[tuple[int, bytes]], default: tuple[int, bytes]) -> None:
@@ -58,13 +59,17 @@ class Collector:
         with self._changed:
             self.requests.append((handler.path, headers, body))
             status, payload = self.script.pop(0) if self.script else self.default
-            if 200 <= status < 300:
-                self.accepted.append(body)
             self._changed.notify_all()
         handler.send_response(status)
         handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
         handler.wfile.write(payload)
+        # Counted once answered: a test that stops the collector after a delivery then
+        # never cuts off an answer (which the publisher would rightly post again).
+        with self._changed:
+            if 200 <= status < 300:
+                self.accepted.append(body)
+            self._changed.notify_all()
 
     def start(self) -> None:
         collector = self

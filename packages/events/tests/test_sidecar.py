@@ -55,6 +55,29 @@ def start_sidecar(
     return process
 
 
+class Pipeline:
+    """A test's event queue (``/events-<name>``) and a way to start sidecars reading it."""
+
+    def __init__(self, queue: MessageQueue, spawn: Callable[..., Process], tmp_path: Path):
+        self.queue = queue
+        self.name = queue.name.removeprefix(PREFIX)
+        self._spawn = spawn
+        self._tmp_path = tmp_path
+
+    def sidecar(self, hostname: str, command: list[str] = MODULE, **keys: str) -> Process:
+        """Start a sidecar posting to ``hostname``; ``keys`` as for :func:`write_config`."""
+        config = write_config(self._tmp_path, self.name, collector__hostname=hostname, **keys)
+        return start_sidecar(self._spawn, config, self.name, command)
+
+
+@pytest.fixture
+def pipeline(
+    event_queues: Callable[..., MessageQueue], spawn: Callable[..., Process], tmp_path: Path
+) -> Pipeline:
+    """A queue of 4 messages of 1024 bytes, and its sidecars."""
+    return Pipeline(event_queues(), spawn, tmp_path)
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -105,7 +128,7 @@ def test_events_arrive_exactly_once_through_a_collector_outage(
     server.start()
     producer.join(30)
     assert not producer.is_alive()
-    server.wait_for(lambda c: sum(event_ids(c.accepted).values()) >= len(put))
+    server.wait_for(lambda c: set(put) <= set(event_ids(c.accepted)))
 
     received = event_ids(server.accepted)
     assert 400 == len(put)
@@ -127,11 +150,7 @@ def test_events_arrive_exactly_once_through_a_collector_outage(
     ],
 )
 def test_the_sidecar_runs_under_each_name_and_stops_on_sigterm(
-    command: list[str],
-    event_queues: Callable[..., MessageQueue],
-    collector: Callable[..., Any],
-    spawn: Callable[..., Process],
-    tmp_path: Path,
+    command: list[str], pipeline: Pipeline, collector: Callable[..., Any]
 ) -> None:
     """Each way of running it publishes signed v1 batches to /v1 and exits 0 on SIGTERM."""
     if command == ["baseplate-event-publisher"]:
@@ -139,16 +158,11 @@ def test_the_sidecar_runs_under_each_name_and_stops_on_sigterm(
         if script is None:
             pytest.fail("the baseplate-event-publisher console script is not installed")
         command = [script]
-    queue = event_queues()
-    name = queue.name.removeprefix(PREFIX)
     server = collector()
-    events = EventQueue(name)
     event = Event("test", "names")
-    events.put(event)
+    EventQueue(pipeline.name).put(event)
 
-    sidecar = start_sidecar(
-        spawn, write_config(tmp_path, name, collector__hostname=server.address), name, command
-    )
+    sidecar = pipeline.sidecar(server.address, command)
     server.wait_for(lambda c: len(c.accepted) == 1)
     sidecar.signal(signal.SIGTERM)
 
@@ -160,24 +174,15 @@ def test_the_sidecar_runs_under_each_name_and_stops_on_sigterm(
 
 
 def test_v2_events_go_to_v2_as_a_thrift_list(
-    event_queues: Callable[..., MessageQueue],
-    collector: Callable[..., Any],
-    spawn: Callable[..., Process],
-    tmp_path: Path,
+    pipeline: Pipeline, collector: Callable[..., Any]
 ) -> None:
     """With collector.version = 2, Thrift JSON events are posted to /v2 in a v2 batch."""
-    queue = event_queues()
-    name = queue.name.removeprefix(PREFIX)
     server = collector()
-    events = EventQueue(name, event_serializer=serialize_v2_event)
+    events = EventQueue(pipeline.name, event_serializer=serialize_v2_event)
     events.put(EventV2(source="baseplate", action="test", noun="baseplate"))
     events.put(EventV2(noun="second"))
 
-    start_sidecar(
-        spawn,
-        write_config(tmp_path, name, collector__hostname=server.address, collector__version="2"),
-        name,
-    )
+    pipeline.sidecar(server.address, collector__version="2")
     server.wait_for(lambda c: len(c.accepted) >= 1)
 
     [(path, _, body)] = server.requests
@@ -189,20 +194,13 @@ def test_v2_events_go_to_v2_as_a_thrift_list(
 
 
 def test_a_refused_batch_is_dropped_and_the_next_delivered(
-    event_queues: Callable[..., MessageQueue],
-    collector: Callable[..., Any],
-    spawn: Callable[..., Process],
-    tmp_path: Path,
+    pipeline: Pipeline, collector: Callable[..., Any]
 ) -> None:
     """A 4xx answer drops that batch (logged with the answer) and the sidecar carries on."""
-    queue = event_queues()
-    name = queue.name.removeprefix(PREFIX)
     server = collector(script=[(400, b"bad signature")])
-    events = EventQueue(name)
+    events = EventQueue(pipeline.name)
     events.put(Event("test", "refused"))
-    sidecar = start_sidecar(
-        spawn, write_config(tmp_path, name, collector__hostname=server.address), name
-    )
+    sidecar = pipeline.sidecar(server.address)
     sidecar.wait_for(r"refused a batch of 1 event\(s\) with 400; dropping it\. .*bad signature")
 
     events.put(Event("test", "accepted"))
@@ -213,26 +211,20 @@ def test_a_refused_batch_is_dropped_and_the_next_delivered(
 
 
 def test_on_sigterm_undelivered_events_go_back_on_the_queue(
-    event_queues: Callable[..., MessageQueue],
-    spawn: Callable[..., Process],
-    unused_port: Callable[[], int],
-    tmp_path: Path,
+    pipeline: Pipeline, unused_port: Callable[[], int]
 ) -> None:
     """Stopped while the collector is down, the sidecar puts its batch back and exits 0."""
-    queue = event_queues()
-    name = queue.name.removeprefix(PREFIX)
-    events = EventQueue(name)
+    events = EventQueue(pipeline.name)
     for kind in ("a", "b", "c"):
         events.put(Event("test", kind))
-    config = write_config(tmp_path, name, collector__hostname=f"127.0.0.1:{unused_port()}")
-    sidecar = start_sidecar(spawn, config, name)
+    sidecar = pipeline.sidecar(f"127.0.0.1:{unused_port()}")
     sidecar.wait_for(r"Could not post 3 event\(s\)")
 
     sidecar.signal(signal.SIGTERM)
 
     assert 0 == sidecar.wait()
     sidecar.wait_for(r"3 undelivered event\(s\) put back on the queue for the next publisher")
-    returned = [json.loads(queue.get(timeout=1))["event_type"] for _ in range(3)]
+    returned = [json.loads(pipeline.queue.get(timeout=1))["event_type"] for _ in range(3)]
     assert ["a", "b", "c"] == returned
 
 

@@ -40,7 +40,9 @@ and dated. I/O errors, timeouts and 5xx (also 408 and 429) answers are retried w
 exponential backoff for as long as it takes: while the collector is away the publisher holds
 its one batch and reads no more, new events wait in the queue (10,000 of them; then the
 applications' puts fail with :exc:`~baseplate.events.EventQueueFullError`), and nothing
-taken from the queue is lost. A batch the collector refuses with another 4xx can never
+taken from the queue is lost. A batch is posted again only when no answer came, so an
+event reaches the collector twice only if the collector took a batch and then failed to
+answer. A batch the collector refuses with another 4xx can never
 succeed: it is logged with the collector's answer, counted in ``dropped`` and dropped.
 
 On SIGTERM or SIGINT the publisher stops reading, makes one last attempt at the batch it
