@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,11 +22,16 @@ NewRequest = Callable[[], tuple[RequestContext, ServerSpan]]
 
 
 def _drain(queue: Queue, count: int) -> list[Any]:
-    messages = []
-    for _ in range(count):
+    """Read ``count`` messages, waiting (5 s at most) for the broker to route them."""
+    messages: list[Any] = []
+    deadline = time.monotonic() + 5
+    while len(messages) < count and time.monotonic() < deadline:
         message = queue.get(no_ack=True)
-        assert message is not None, f"expected {count} messages, got {len(messages)}"
-        messages.append(message)
+        if message is None:
+            time.sleep(0.01)
+        else:
+            messages.append(message)
+    assert len(messages) == count, f"expected {count} messages, got {len(messages)}"
     return messages
 
 

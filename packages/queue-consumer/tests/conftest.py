@@ -3,6 +3,7 @@ test's own bound to an exchange of its own."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -70,6 +71,14 @@ class Broker:
     def message_count(self) -> int:
         """How many messages wait in the queue (not counting those delivered, unacked)."""
         return int(self.queue.queue_declare(passive=True).message_count)
+
+    def settled_count(self, expected: int, timeout: float = 5.0) -> int:
+        """The queue's message count once it is ``expected`` (acks and requeues reach the
+        broker a moment after they are sent), or whatever it is after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while (count := self.message_count()) != expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return count
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_each_message_is_a_server_span_acked_after_the_handler_returns(
     # a and b were acked; the failed one went back on the queue (kombu calls a requeued
     # message "acknowledged" too: the broker's count tells them apart).
     assert all(m.acknowledged for m in handled)
-    assert broker.message_count() == 1
+    assert broker.settled_count(1) == 1
     spans = recorder.server_spans
     assert [s.name for s in spans] == [queue_name] * 3
     assert [s.context for s in spans] == [context for context, _, _ in seen]
@@ -83,7 +83,7 @@ def test_a_message_whose_handler_raises_is_requeued_and_redelivered(
     with pytest.raises(Stop):
         consume(Baseplate(), exchange, connection.clone(), queue_name, ["rk"], failing)
     assert attempts == [("poison", False), ("poison", True)]
-    assert broker.message_count() == 2
+    assert broker.settled_count(2) == 2
 
 
 def _handled(path: Path) -> list[int]:
@@ -123,4 +123,4 @@ def test_a_consumer_killed_mid_message_loses_nothing(
     assert stall_at in handled[len(before) :]
     second.signal(signal.SIGTERM)
     second.wait(timeout=10)
-    assert broker.message_count() == 0
+    assert broker.settled_count(0) == 0

@@ -82,7 +82,7 @@ def test_prefetch_is_bounded_by_queue_size(broker: Broker, connection: Connectio
             time.sleep(0.02)
         time.sleep(0.2)
         assert consumer.work_queue.qsize() == 3
-        assert broker.message_count() == 7
+        assert broker.settled_count(7) == 7
     finally:
         consumer.close()
 
