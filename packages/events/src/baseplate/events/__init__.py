@@ -24,7 +24,8 @@ with Thrift's JSON protocol by :func:`serialize_v2_event`::
         context.events_v2.put(EventV2(source="my_service", action="click", noun="button"))
 
 Components that emit events without choosing their transport (the experiments client) take
-an :class:`EventLogger`; :class:`DebugLogger` writes events to the log.
+an :class:`EventLogger`: :class:`EventQueueLogger` puts them on an :class:`EventQueue` as
+events, and :class:`DebugLogger` writes them to the log.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ._event import Event, FieldKind, serialize_v1_event
 from ._limits import MAX_EVENT_SIZE, MAX_QUEUE_SIZE
 from ._loggers import DebugLogger, EventLogger
 from ._queue import EventQueue
+from ._queue_logger import EventQueueLogger
 from ._v2 import serialize_v2_event
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "EventLogger",
     "EventQueue",
     "EventQueueFullError",
+    "EventQueueLogger",
     "EventTooLargeError",
     "FieldKind",
     "serialize_v1_event",

@@ -14,7 +14,7 @@ class EventLogger(abc.ABC):
     for one) takes an ``EventLogger`` and calls :meth:`log` with the event's fields as keyword
     arguments; the application decides what a logged event becomes: a line in the log
     (:class:`DebugLogger`), or an event built from the fields and put on an
-    :class:`~baseplate.events.EventQueue` by a subclass of its own.
+    :class:`~baseplate.events.EventQueue` (:class:`~baseplate.events.EventQueueLogger`).
 
     .. versionadded:: 0.1.0
     """

@@ -10,6 +10,36 @@
 
 namespace py baseplate.events.thrift
 
+/** The application an event happened in. */
+struct App {
+    /** The application's name. */
+    1: optional string name,
+}
+
+/** The user an event is about. */
+struct User {
+    /** The user's account id (t2_...), or a logged-out user's id. */
+    1: optional string user_id,
+    /** Whether the user was logged in. */
+    2: optional bool logged_in,
+    /** When the user's tracking cookie was made, in milliseconds since the UNIX epoch. */
+    3: optional i64 cookie_created_timestamp,
+}
+
+/** The experiment an event (a bucketing or exposure event) is about. */
+struct Experiment {
+    /** The experiment's id in the experiments file. */
+    1: optional i64 id,
+    /** The experiment's name. */
+    2: optional string name,
+    /** Who is responsible for the experiment. */
+    3: optional string owner,
+    /** The variant the user got. */
+    4: optional string variant,
+    /** The version of the experiment's configuration. */
+    5: optional string version,
+}
+
 /** One event of the v2 (Thrift schema) event pipeline. */
 struct Event {
     /** What emitted the event, e.g. the service's name. */
@@ -22,4 +52,10 @@ struct Event {
     4: optional i64 client_timestamp,
     /** The event's unique identifier (a UUID in its canonical text form). */
     5: optional string uuid,
+    /** The application, for events that name it. */
+    6: optional App app,
+    /** The user, for events about one. */
+    7: optional User user,
+    /** The experiment, for bucketing and exposure events. */
+    8: optional Experiment experiment,
 }

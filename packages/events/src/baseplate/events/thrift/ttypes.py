@@ -16,6 +16,288 @@ from thrift.transport import TTransport
 all_structs = []
 
 
+class App(object):
+    """
+    The application an event happened in.
+
+    Attributes:
+     - name: The application's name.
+
+    """
+
+    __slots__ = (
+        'name',
+    )
+
+
+    def __init__(self, name=None,):
+        self.name = name
+
+    def read(self, iprot):
+        if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
+            iprot._fast_decode(self, iprot, [self.__class__, self.thrift_spec])
+            return
+        iprot.readStructBegin()
+        while True:
+            (fname, ftype, fid) = iprot.readFieldBegin()
+            if ftype == TType.STOP:
+                break
+            if fid == 1:
+                if ftype == TType.STRING:
+                    self.name = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
+            else:
+                iprot.skip(ftype)
+            iprot.readFieldEnd()
+        iprot.readStructEnd()
+
+    def write(self, oprot):
+        if oprot._fast_encode is not None and self.thrift_spec is not None:
+            oprot.trans.write(oprot._fast_encode(self, [self.__class__, self.thrift_spec]))
+            return
+        oprot.writeStructBegin('App')
+        if self.name is not None:
+            oprot.writeFieldBegin('name', TType.STRING, 1)
+            oprot.writeString(self.name.encode('utf-8') if sys.version_info[0] == 2 else self.name)
+            oprot.writeFieldEnd()
+        oprot.writeFieldStop()
+        oprot.writeStructEnd()
+
+    def validate(self):
+        return
+
+    def __repr__(self):
+        L = ['%s=%r' % (key, getattr(self, key))
+             for key in self.__slots__]
+        return '%s(%s)' % (self.__class__.__name__, ', '.join(L))
+
+    def __eq__(self, other):
+        if not isinstance(other, self.__class__):
+            return False
+        for attr in self.__slots__:
+            my_val = getattr(self, attr)
+            other_val = getattr(other, attr)
+            if my_val != other_val:
+                return False
+        return True
+
+    def __ne__(self, other):
+        return not (self == other)
+
+
+class User(object):
+    """
+    The user an event is about.
+
+    Attributes:
+     - user_id: The user's account id (t2_...), or a logged-out user's id.
+     - logged_in: Whether the user was logged in.
+     - cookie_created_timestamp: When the user's tracking cookie was made, in milliseconds since the UNIX epoch.
+
+    """
+
+    __slots__ = (
+        'user_id',
+        'logged_in',
+        'cookie_created_timestamp',
+    )
+
+
+    def __init__(self, user_id=None, logged_in=None, cookie_created_timestamp=None,):
+        self.user_id = user_id
+        self.logged_in = logged_in
+        self.cookie_created_timestamp = cookie_created_timestamp
+
+    def read(self, iprot):
+        if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
+            iprot._fast_decode(self, iprot, [self.__class__, self.thrift_spec])
+            return
+        iprot.readStructBegin()
+        while True:
+            (fname, ftype, fid) = iprot.readFieldBegin()
+            if ftype == TType.STOP:
+                break
+            if fid == 1:
+                if ftype == TType.STRING:
+                    self.user_id = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
+            elif fid == 2:
+                if ftype == TType.BOOL:
+                    self.logged_in = iprot.readBool()
+                else:
+                    iprot.skip(ftype)
+            elif fid == 3:
+                if ftype == TType.I64:
+                    self.cookie_created_timestamp = iprot.readI64()
+                else:
+                    iprot.skip(ftype)
+            else:
+                iprot.skip(ftype)
+            iprot.readFieldEnd()
+        iprot.readStructEnd()
+
+    def write(self, oprot):
+        if oprot._fast_encode is not None and self.thrift_spec is not None:
+            oprot.trans.write(oprot._fast_encode(self, [self.__class__, self.thrift_spec]))
+            return
+        oprot.writeStructBegin('User')
+        if self.user_id is not None:
+            oprot.writeFieldBegin('user_id', TType.STRING, 1)
+            oprot.writeString(self.user_id.encode('utf-8') if sys.version_info[0] == 2 else self.user_id)
+            oprot.writeFieldEnd()
+        if self.logged_in is not None:
+            oprot.writeFieldBegin('logged_in', TType.BOOL, 2)
+            oprot.writeBool(self.logged_in)
+            oprot.writeFieldEnd()
+        if self.cookie_created_timestamp is not None:
+            oprot.writeFieldBegin('cookie_created_timestamp', TType.I64, 3)
+            oprot.writeI64(self.cookie_created_timestamp)
+            oprot.writeFieldEnd()
+        oprot.writeFieldStop()
+        oprot.writeStructEnd()
+
+    def validate(self):
+        return
+
+    def __repr__(self):
+        L = ['%s=%r' % (key, getattr(self, key))
+             for key in self.__slots__]
+        return '%s(%s)' % (self.__class__.__name__, ', '.join(L))
+
+    def __eq__(self, other):
+        if not isinstance(other, self.__class__):
+            return False
+        for attr in self.__slots__:
+            my_val = getattr(self, attr)
+            other_val = getattr(other, attr)
+            if my_val != other_val:
+                return False
+        return True
+
+    def __ne__(self, other):
+        return not (self == other)
+
+
+class Experiment(object):
+    """
+    The experiment an event (a bucketing or exposure event) is about.
+
+    Attributes:
+     - id: The experiment's id in the experiments file.
+     - name: The experiment's name.
+     - owner: Who is responsible for the experiment.
+     - variant: The variant the user got.
+     - version: The version of the experiment's configuration.
+
+    """
+
+    __slots__ = (
+        'id',
+        'name',
+        'owner',
+        'variant',
+        'version',
+    )
+
+
+    def __init__(self, id=None, name=None, owner=None, variant=None, version=None,):
+        self.id = id
+        self.name = name
+        self.owner = owner
+        self.variant = variant
+        self.version = version
+
+    def read(self, iprot):
+        if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
+            iprot._fast_decode(self, iprot, [self.__class__, self.thrift_spec])
+            return
+        iprot.readStructBegin()
+        while True:
+            (fname, ftype, fid) = iprot.readFieldBegin()
+            if ftype == TType.STOP:
+                break
+            if fid == 1:
+                if ftype == TType.I64:
+                    self.id = iprot.readI64()
+                else:
+                    iprot.skip(ftype)
+            elif fid == 2:
+                if ftype == TType.STRING:
+                    self.name = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
+            elif fid == 3:
+                if ftype == TType.STRING:
+                    self.owner = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
+            elif fid == 4:
+                if ftype == TType.STRING:
+                    self.variant = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
+            elif fid == 5:
+                if ftype == TType.STRING:
+                    self.version = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
+                else:
+                    iprot.skip(ftype)
+            else:
+                iprot.skip(ftype)
+            iprot.readFieldEnd()
+        iprot.readStructEnd()
+
+    def write(self, oprot):
+        if oprot._fast_encode is not None and self.thrift_spec is not None:
+            oprot.trans.write(oprot._fast_encode(self, [self.__class__, self.thrift_spec]))
+            return
+        oprot.writeStructBegin('Experiment')
+        if self.id is not None:
+            oprot.writeFieldBegin('id', TType.I64, 1)
+            oprot.writeI64(self.id)
+            oprot.writeFieldEnd()
+        if self.name is not None:
+            oprot.writeFieldBegin('name', TType.STRING, 2)
+            oprot.writeString(self.name.encode('utf-8') if sys.version_info[0] == 2 else self.name)
+            oprot.writeFieldEnd()
+        if self.owner is not None:
+            oprot.writeFieldBegin('owner', TType.STRING, 3)
+            oprot.writeString(self.owner.encode('utf-8') if sys.version_info[0] == 2 else self.owner)
+            oprot.writeFieldEnd()
+        if self.variant is not None:
+            oprot.writeFieldBegin('variant', TType.STRING, 4)
+            oprot.writeString(self.variant.encode('utf-8') if sys.version_info[0] == 2 else self.variant)
+            oprot.writeFieldEnd()
+        if self.version is not None:
+            oprot.writeFieldBegin('version', TType.STRING, 5)
+            oprot.writeString(self.version.encode('utf-8') if sys.version_info[0] == 2 else self.version)
+            oprot.writeFieldEnd()
+        oprot.writeFieldStop()
+        oprot.writeStructEnd()
+
+    def validate(self):
+        return
+
+    def __repr__(self):
+        L = ['%s=%r' % (key, getattr(self, key))
+             for key in self.__slots__]
+        return '%s(%s)' % (self.__class__.__name__, ', '.join(L))
+
+    def __eq__(self, other):
+        if not isinstance(other, self.__class__):
+            return False
+        for attr in self.__slots__:
+            my_val = getattr(self, attr)
+            other_val = getattr(other, attr)
+            if my_val != other_val:
+                return False
+        return True
+
+    def __ne__(self, other):
+        return not (self == other)
+
+
 class Event(object):
     """
     One event of the v2 (Thrift schema) event pipeline.
@@ -26,6 +308,9 @@ class Event(object):
      - noun: What it happened to, e.g. "button".
      - client_timestamp: When the client saw it happen, in milliseconds since the UNIX epoch.
      - uuid: The event's unique identifier (a UUID in its canonical text form).
+     - app: The application, for events that name it.
+     - user: The user, for events about one.
+     - experiment: The experiment, for bucketing and exposure events.
 
     """
 
@@ -35,15 +320,21 @@ class Event(object):
         'noun',
         'client_timestamp',
         'uuid',
+        'app',
+        'user',
+        'experiment',
     )
 
 
-    def __init__(self, source=None, action=None, noun=None, client_timestamp=None, uuid=None,):
+    def __init__(self, source=None, action=None, noun=None, client_timestamp=None, uuid=None, app=None, user=None, experiment=None,):
         self.source = source
         self.action = action
         self.noun = noun
         self.client_timestamp = client_timestamp
         self.uuid = uuid
+        self.app = app
+        self.user = user
+        self.experiment = experiment
 
     def read(self, iprot):
         if iprot._fast_decode is not None and isinstance(iprot.trans, TTransport.CReadableTransport) and self.thrift_spec is not None:
@@ -79,6 +370,24 @@ class Event(object):
                     self.uuid = iprot.readString().decode('utf-8', errors='replace') if sys.version_info[0] == 2 else iprot.readString()
                 else:
                     iprot.skip(ftype)
+            elif fid == 6:
+                if ftype == TType.STRUCT:
+                    self.app = App()
+                    self.app.read(iprot)
+                else:
+                    iprot.skip(ftype)
+            elif fid == 7:
+                if ftype == TType.STRUCT:
+                    self.user = User()
+                    self.user.read(iprot)
+                else:
+                    iprot.skip(ftype)
+            elif fid == 8:
+                if ftype == TType.STRUCT:
+                    self.experiment = Experiment()
+                    self.experiment.read(iprot)
+                else:
+                    iprot.skip(ftype)
             else:
                 iprot.skip(ftype)
             iprot.readFieldEnd()
@@ -109,6 +418,18 @@ class Event(object):
             oprot.writeFieldBegin('uuid', TType.STRING, 5)
             oprot.writeString(self.uuid.encode('utf-8') if sys.version_info[0] == 2 else self.uuid)
             oprot.writeFieldEnd()
+        if self.app is not None:
+            oprot.writeFieldBegin('app', TType.STRUCT, 6)
+            self.app.write(oprot)
+            oprot.writeFieldEnd()
+        if self.user is not None:
+            oprot.writeFieldBegin('user', TType.STRUCT, 7)
+            self.user.write(oprot)
+            oprot.writeFieldEnd()
+        if self.experiment is not None:
+            oprot.writeFieldBegin('experiment', TType.STRUCT, 8)
+            self.experiment.write(oprot)
+            oprot.writeFieldEnd()
         oprot.writeFieldStop()
         oprot.writeStructEnd()
 
@@ -132,6 +453,27 @@ class Event(object):
 
     def __ne__(self, other):
         return not (self == other)
+all_structs.append(App)
+App.thrift_spec = (
+    None,  # 0
+    (1, TType.STRING, 'name', 'UTF8', None, ),  # 1
+)
+all_structs.append(User)
+User.thrift_spec = (
+    None,  # 0
+    (1, TType.STRING, 'user_id', 'UTF8', None, ),  # 1
+    (2, TType.BOOL, 'logged_in', None, None, ),  # 2
+    (3, TType.I64, 'cookie_created_timestamp', None, None, ),  # 3
+)
+all_structs.append(Experiment)
+Experiment.thrift_spec = (
+    None,  # 0
+    (1, TType.I64, 'id', None, None, ),  # 1
+    (2, TType.STRING, 'name', 'UTF8', None, ),  # 2
+    (3, TType.STRING, 'owner', 'UTF8', None, ),  # 3
+    (4, TType.STRING, 'variant', 'UTF8', None, ),  # 4
+    (5, TType.STRING, 'version', 'UTF8', None, ),  # 5
+)
 all_structs.append(Event)
 Event.thrift_spec = (
     None,  # 0
@@ -140,6 +482,9 @@ Event.thrift_spec = (
     (3, TType.STRING, 'noun', 'UTF8', None, ),  # 3
     (4, TType.I64, 'client_timestamp', None, None, ),  # 4
     (5, TType.STRING, 'uuid', 'UTF8', None, ),  # 5
+    (6, TType.STRUCT, 'app', [App, None], None, ),  # 6
+    (7, TType.STRUCT, 'user', [User, None], None, ),  # 7
+    (8, TType.STRUCT, 'experiment', [Experiment, None], None, ),  # 8
 )
 fix_spec(all_structs)
 del all_structs
