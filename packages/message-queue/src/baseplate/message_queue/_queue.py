@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import select
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import posix_ipc
 
@@ -18,6 +19,8 @@ from baseplate.message_queue._errors import (
 )
 
 _MAX_NAME_LENGTH = 255
+
+_T = TypeVar("_T")
 
 
 def _check_name(name: object) -> str:
@@ -161,19 +164,8 @@ class MessageQueue:
             TimedOutError: The queue was empty for the allowed duration of the call.
             ValueError: ``timeout`` is negative or not a number.
         """
-        budget = _check_timeout(timeout)
-        deadline = None
-        while True:
-            try:
-                message, _priority = self._queue.receive()
-                return bytes(message)
-            except posix_ipc.BusyError:
-                pass
-            except posix_ipc.SignalError:
-                continue
-            if deadline is None and budget is not None:
-                deadline = time.monotonic() + budget
-            self._wait(deadline, writable=False)
+        message, _priority = self._until_done(self._queue.receive, (), timeout, writable=False)
+        return bytes(message)
 
     def put(self, message: bytes | str, timeout: float | None = None) -> None:
         """Add a message to the queue.
@@ -191,19 +183,30 @@ class MessageQueue:
         data = message.encode("utf-8") if isinstance(message, str) else message
         if len(data) > self.max_message_size:
             raise MessageTooLargeError(len(data), self.max_message_size)
+        self._until_done(self._queue.send, (data,), timeout, writable=True)
+
+    def _until_done(
+        self,
+        operation: Callable[..., _T],
+        args: tuple[Any, ...],
+        timeout: float | None,
+        writable: bool,
+    ) -> _T:
+        # Call the non-blocking operation until the queue lets it through: while it is busy
+        # (empty for a read, full for a write), wait on the descriptor within the timeout;
+        # a call interrupted by a signal is made again.
         budget = _check_timeout(timeout)
         deadline = None
         while True:
             try:
-                self._queue.send(data)
-                return
+                return operation(*args)
             except posix_ipc.BusyError:
                 pass
             except posix_ipc.SignalError:
                 continue
             if deadline is None and budget is not None:
                 deadline = time.monotonic() + budget
-            self._wait(deadline, writable=True)
+            self._wait(deadline, writable)
 
     def _wait(self, deadline: float | None, writable: bool) -> None:
         # The clock starts after the first (non-blocking) attempt, which takes no time.
