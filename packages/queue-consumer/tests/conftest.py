@@ -17,37 +17,38 @@ from baseplate.core.testing import RecordingObserver
 
 @pytest.fixture
 def amqp_url(service_address: Callable[[str, int], tuple[str, int]]) -> str:
-    """The URL of the real RabbitMQ (``BASEPLATE_RABBITMQ_ADDR``, default port 5672)."""
-    host, port = service_address("rabbitmq", 5672)
-    return f"amqp://guest:guest@{host}:{port}//"
+    """The real RabbitMQ's URL (``BASEPLATE_RABBITMQ_ADDR``, port 5672 by default)."""
+    return "amqp://guest:guest@{}:{}//".format(*service_address("rabbitmq", 5672))
 
 
 @pytest.fixture
-def connection(amqp_url: str) -> Iterator[Connection]:
-    """A connection for the code under test, released after the test."""
-    conn = Connection(amqp_url, connect_timeout=2)
+def connection(broker: Broker) -> Iterator[Connection]:
+    """A connection of the code under test's own (a clone of the broker fixture's)."""
+    conn = broker.conn.clone()
     yield conn
     conn.release()
 
 
 @pytest.fixture
-def exchange() -> Exchange:
-    """A direct exchange of the test's own."""
-    return Exchange(f"baseplate-test-{uuid.uuid4().hex[:12]}", "direct", auto_delete=True)
+def exchange(broker: Broker) -> Exchange:
+    """The test's exchange (direct, auto-deleted), which its queue is bound to."""
+    return broker.exchange
 
 
 @pytest.fixture
-def queue_name() -> str:
-    """A queue name no other test (or run) uses."""
-    return f"baseplate-test-{uuid.uuid4().hex[:12]}"
+def queue_name(broker: Broker) -> str:
+    """The name of the test's queue."""
+    return str(broker.queue.name)
 
 
 @pytest.fixture
-def broker(amqp_url: str, exchange: Exchange, queue_name: str) -> Iterator[Broker]:
-    """The test's side of the broker: ``queue_name`` bound to ``exchange`` with routing key
-    ``rk``, a way to publish to it, and the queue deleted afterwards."""
+def broker(amqp_url: str) -> Iterator[Broker]:
+    """The test's side of the broker: a queue of its own bound to a direct exchange of its
+    own with routing key ``rk``, a way to publish to it, and the queue deleted afterwards."""
+    name = f"baseplate-test-{uuid.uuid4().hex[:12]}"
     conn = Connection(amqp_url, connect_timeout=2)
-    queue = Queue(queue_name, exchange, routing_key="rk")(conn.default_channel)
+    exchange = Exchange(name, "direct", auto_delete=True)
+    queue = Queue(name, exchange, routing_key="rk")(conn.default_channel)
     queue.declare()
     yield Broker(conn, exchange, queue)
     queue.delete()
@@ -82,14 +83,14 @@ class Broker:
 
 
 @pytest.fixture
-def recorder() -> RecordingObserver:
-    """Records the spans of the ``baseplate`` fixture."""
-    return RecordingObserver()
+def baseplate() -> Baseplate:
+    """A Baseplate with nothing registered (the ``recorder`` fixture registers itself)."""
+    return Baseplate()
 
 
 @pytest.fixture
-def baseplate(recorder: RecordingObserver) -> Baseplate:
-    """A Baseplate with ``recorder`` registered."""
-    app = Baseplate()
-    app.register(recorder)
-    return app
+def recorder(baseplate: Baseplate) -> RecordingObserver:
+    """A RecordingObserver registered with the ``baseplate`` fixture."""
+    observer = RecordingObserver()
+    baseplate.register(observer)
+    return observer
