@@ -22,6 +22,12 @@ Endpoints:
 ``GET /fail``
     Raises an unexpected exception: the server span records it (a 500), and the error
     reporter, when ``sentry.dsn`` is configured, reports it.
+``GET /experiment?name=NAME&user_id=ID``
+    Buckets the user into experiment NAME of the experiments file (configure
+    ``experiments.path``; ``experiments.json`` here is a small one) and answers the variant.
+    The bucketing event goes to the event queue ``events.queue_name`` for the event publisher
+    sidecar (``python -m baseplate.events.publisher --queue-name NAME CONFIG``), or to the
+    log without one. Needs baseplate-experiments.
 """
 
 from __future__ import annotations
@@ -102,6 +108,16 @@ def fail(request: Request) -> dict[str, Any]:
     raise RuntimeError("the example's deliberate failure")
 
 
+def experiment(request: Request) -> dict[str, Any]:
+    experiments = getattr(request, "experiments", None)
+    if experiments is None:
+        raise HTTPNotFound(json_body={"error": "experiments.path is not configured"})
+    name = request.params.get("name", "")
+    user_id = request.params.get("user_id") or None
+    variant = experiments.variant(name, user_id=user_id, logged_in=user_id is not None)
+    return {"experiment": name, "user_id": user_id, "variant": variant}
+
+
 def make_app(app_config: dict[str, str]) -> Any:
     """The application factory named in example.ini."""
     cfg = config.parse_config(
@@ -109,6 +125,8 @@ def make_app(app_config: dict[str, str]) -> Any:
         {
             "observers": {"enabled": config.Optional(config.Boolean, default=True)},
             "downstream": {"endpoint": config.Optional(config.Endpoint)},
+            "experiments": {"path": config.Optional(config.String)},
+            "events": {"queue_name": config.Optional(config.String)},
         },
     )
     baseplate = Baseplate()
@@ -126,6 +144,17 @@ def make_app(app_config: dict[str, str]) -> Any:
         pool = ThriftConnectionPool(cfg.downstream.endpoint)
         baseplate.add_to_context("downstream", ThriftContextFactory(pool, ExampleService.Client))
 
+    if cfg.experiments.path is not None:
+        # Imported here too, so the demo runs without baseplate-experiments.
+        from baseplate.events import EventQueueLogger
+        from baseplate.experiments import experiments_client_from_config
+
+        event_logger = None  # the experiments client's default: bucketing events to the log
+        if cfg.events.queue_name is not None:
+            event_logger = EventQueueLogger(cfg.events.queue_name)  # v2 events
+        experiments = experiments_client_from_config(app_config, event_logger)
+        baseplate.add_to_context("experiments", experiments)
+
     configurator = Configurator()
     baseplate_configurator = BaseplateConfigurator(
         baseplate,
@@ -140,6 +169,7 @@ def make_app(app_config: dict[str, str]) -> Any:
         ("downstream", "/downstream", downstream),
         ("sleep", "/sleep", sleep),
         ("fail", "/fail", fail),
+        ("experiment", "/experiment", experiment),
     ):
         configurator.add_route(name, path)
         configurator.add_view(view, route_name=name, renderer="json")
