@@ -9,13 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from baseplate.events._collector import (
-    CollectorClient,
-    Outcome,
-    classify,
-    compress,
-    signature_header,
-)
+from baseplate.events._collector import CollectorClient, compress, signature_header
+from baseplate.sidecar_kit import Outcome
 
 
 def test_the_signature_matches_the_known_vector() -> None:
@@ -55,25 +50,6 @@ def test_the_headers_of_a_post() -> None:
     assert headers["Date"].endswith(" GMT")
     sent = email.utils.parsedate_to_datetime(headers["Date"]).timestamp()
     assert abs(sent - time.time()) < 5
-
-
-@pytest.mark.parametrize(
-    ("status", "outcome"),
-    [
-        (200, Outcome.SENT),
-        (204, Outcome.SENT),
-        (500, Outcome.TRANSIENT),
-        (503, Outcome.TRANSIENT),
-        (408, Outcome.TRANSIENT),
-        (429, Outcome.TRANSIENT),
-        (400, Outcome.REFUSED),
-        (403, Outcome.REFUSED),
-        (301, Outcome.REFUSED),
-    ],
-)
-def test_answers_are_classified(status: int, outcome: Outcome) -> None:
-    """2xx is sent; 5xx, 408 and 429 may succeed later; anything else never will."""
-    assert outcome is classify(status)
 
 
 def test_a_url_that_is_not_http_is_refused() -> None:

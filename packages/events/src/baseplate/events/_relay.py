@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-from collections.abc import Iterator
 
 from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, TimedOutError
+from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX, RetryingPoster
 
 from ._batch import Batch, BatchFull
-from ._collector import CollectorClient, Outcome
+from ._collector import CollectorClient
 
 logger = logging.getLogger("baseplate.events.publisher")
 
@@ -20,13 +19,9 @@ QUEUE_READ_TIMEOUT = 0.2
 #: How long the publisher pauses each time it has emptied the queue, in seconds, so that a
 #: busy application's events gather in the queue and are read many per wake-up.
 DRAIN_PAUSE = 0.01
-#: The first pause after a failed post, in seconds; it doubles after each failure ...
-BACKOFF_INITIAL = 0.5
-#: ... up to this many seconds.
-BACKOFF_MAX = 30.0
 
 
-class BatchPublisher:
+class BatchPublisher(RetryingPoster):
     """Posts batches of events to the collector, retrying until the collector takes them.
 
     Transient failures -- I/O errors, timeouts, 5xx, 408 and 429 answers -- are retried with
@@ -35,6 +30,7 @@ class BatchPublisher:
     (another 4xx, or a redirect, which is not followed) means the batch itself is refused
     and can never succeed: it is logged with the collector's response, counted and dropped.
     Retrying stops early only when ``stop_event`` is set (the sidecar is shutting down).
+    This is :class:`baseplate.sidecar_kit.RetryingPoster`'s policy.
 
     Metrics, when a client is given: ``post`` (timer, each attempt), ``sent`` (events
     delivered), ``failed`` (failed attempts, also counted as ``error.http`` or ``error.io``),
@@ -56,67 +52,16 @@ class BatchPublisher:
         backoff_initial: float = BACKOFF_INITIAL,
         backoff_max: float = BACKOFF_MAX,
     ) -> None:
-        self.client = client
-        self.url = client.url
-        self.metrics = metrics
-        self.stop_event = stop_event or threading.Event()
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
-
-    def increment(self, name: str, delta: int = 1) -> None:
-        """Add ``delta`` to the counter ``name``, if metrics are configured."""
-        if self.metrics is not None:
-            self.metrics.counter(name).increment(delta)
-
-    @contextlib.contextmanager
-    def _timed(self) -> Iterator[None]:
-        if self.metrics is None:
-            yield
-        else:
-            with self.metrics.timer("post"):
-                yield
-
-    def _attempt(self, body: bytes, count: int) -> bool | None:
-        """Post once: True when delivered, False when refused for good, None to retry."""
-        with self._timed():
-            answer = self.client.post(body)
-        if answer.outcome is Outcome.SENT:
-            self.increment("sent", count)
-            return True
-        self.increment("failed")
-        if answer.error is not None:
-            self.increment("error.io")
-            logger.warning("Could not post %d event(s) to %s: %s", count, self.url, answer.error)
-            return None
-        self.increment("error.http")
-        if answer.outcome is Outcome.TRANSIENT:
-            logger.warning("Collector %s answered %d; will retry", self.url, answer.status)
-            return None
-        logger.error(
-            "Collector %s refused a batch of %d event(s) with %d; dropping it. Response: %.1000s",
-            self.url,
-            count,
-            answer.status,
-            answer.text,
+        super().__init__(
+            client,
+            "event",
+            logger,
+            metrics=metrics,
+            stop_event=stop_event,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+            count_failures=True,
         )
-        self.increment("dropped", count)
-        return False
-
-    def publish(self, body: bytes, count: int) -> bool | None:
-        """Post one serialized batch of ``count`` events, retrying until it is delivered.
-
-        Returns:
-            True when the collector accepted the batch; False when it refused it (a 4xx);
-            None when ``stop_event`` was set while retrying (the batch was not delivered).
-        """
-        delay = self.backoff_initial
-        while True:
-            outcome = self._attempt(body, count)
-            if outcome is not None:
-                return outcome
-            if self.stop_event.wait(delay):
-                return None
-            delay = min(delay * 2, self.backoff_max)
 
 
 def publish_events(

@@ -66,21 +66,22 @@ from baseplate import config
 from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, MessageQueueError
 from baseplate.metrics import metrics_client_from_config
+from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX
+from baseplate.sidecar_kit import Answer as Answer
+from baseplate.sidecar_kit import Batch as Batch
+from baseplate.sidecar_kit import BatchFull as BatchFull
+from baseplate.sidecar_kit import Outcome as Outcome
 
-from ._batch import MAX_BATCH_AGE, MAX_BATCH_SIZE, Batch, BatchFull, V1Batch, V2Batch
-from ._collector import Answer, CollectorClient, Outcome
+from ._batch import MAX_BATCH_AGE, MAX_BATCH_SIZE, V1Batch, V2Batch
+from ._collector import CollectorClient
 from ._limits import MAX_EVENT_SIZE, MAX_QUEUE_SIZE, QUEUE_NAME_PREFIX
-from ._relay import BACKOFF_INITIAL, BACKOFF_MAX, BatchPublisher, publish_events
+from ._relay import BatchPublisher, publish_events
 
 __all__ = [
     "MAX_BATCH_AGE",
     "MAX_BATCH_SIZE",
-    "Answer",
-    "Batch",
-    "BatchFull",
     "BatchPublisher",
     "CollectorClient",
-    "Outcome",
     "V1Batch",
     "V2Batch",
     "main",

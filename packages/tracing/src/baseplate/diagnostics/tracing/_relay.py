@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterator
 
 from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, TimedOutError
+from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX, CollectorClient, RetryingPoster
 
 from ._batch import BatchFull, SpanBatch
-from ._collector import CollectorClient, Outcome
 
 logger = logging.getLogger("baseplate.diagnostics.tracing.publisher")
 
@@ -24,13 +22,9 @@ QUEUE_READ_TIMEOUT = 0.2
 #: benchmarks/bench_serve_load.py). The queue's 10,000 messages hold 10 ms of up to a
 #: million spans a second.
 DRAIN_PAUSE = 0.01
-#: The first pause after a failed post, in seconds; it doubles after each failure ...
-BACKOFF_INITIAL = 0.5
-#: ... up to this many seconds.
-BACKOFF_MAX = 30.0
 
 
-class ZipkinPublisher:
+class ZipkinPublisher(RetryingPoster):
     """Posts batches of spans to a Zipkin-compatible collector, retrying until it succeeds.
 
     Each batch is POSTed to ``<api_url>/spans`` over one keep-alive connection. Transient
@@ -40,7 +34,7 @@ class ZipkinPublisher:
     ``retry_limit`` failed attempts at one batch the publisher logs an error (and keeps
     trying). Any other answer (another 4xx, or a redirect, which is not followed) means the
     batch itself is refused and can never succeed: the response is logged and the batch
-    dropped.
+    dropped. This is :class:`baseplate.sidecar_kit.RetryingPoster`'s policy.
 
     Retrying stops early only when ``stop_event`` is set (the sidecar is shutting down).
 
@@ -75,80 +69,19 @@ class ZipkinPublisher:
         backoff_max: float = BACKOFF_MAX,
         user_agent: str = "baseplate-trace-publisher",
     ) -> None:
-        self.client = CollectorClient(api_url.rstrip("/") + "/spans", post_timeout, user_agent)
-        self.url = self.client.url
-        self.post_timeout = post_timeout
-        self.retry_limit = retry_limit
-        self.metrics = metrics
-        self.stop_event = stop_event or threading.Event()
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
-
-    def increment(self, name: str, delta: int = 1) -> None:
-        """Add ``delta`` to the counter ``name``, if metrics are configured."""
-        if self.metrics is not None:
-            self.metrics.counter(name).increment(delta)
-
-    @contextlib.contextmanager
-    def _timed(self) -> Iterator[None]:
-        if self.metrics is None:
-            yield
-        else:
-            with self.metrics.timer("post"):
-                yield
-
-    def _attempt(self, body: bytes, span_count: int) -> bool | None:
-        """Post once: True when delivered, False when refused for good, None to retry."""
-        with self._timed():
-            answer = self.client.post(body)
-        if answer.error is not None:
-            self.increment("error.io")
-            logger.warning(
-                "Could not post %d span(s) to %s: %s", span_count, self.url, answer.error
-            )
-            return None
-        if answer.outcome is Outcome.SENT:
-            self.increment("sent", span_count)
-            return True
-        self.increment("error.http")
-        if answer.outcome is Outcome.TRANSIENT:
-            logger.warning("Collector %s answered %d; will retry", self.url, answer.status)
-            return None
-        logger.error(
-            "Collector %s refused a batch of %d span(s) with %d; dropping it. Response: %.1000s",
-            self.url,
-            span_count,
-            answer.status,
-            answer.text,
+        client = CollectorClient(api_url.rstrip("/") + "/spans", post_timeout, user_agent)
+        super().__init__(
+            client,
+            "span",
+            logger,
+            metrics=metrics,
+            stop_event=stop_event,
+            backoff_initial=backoff_initial,
+            backoff_max=backoff_max,
+            retry_limit=retry_limit,
         )
-        self.increment("dropped", span_count)
-        return False
-
-    def publish(self, body: bytes, span_count: int) -> bool | None:
-        """Post one serialized batch, retrying transient failures until it is delivered.
-
-        Returns:
-            True when the collector accepted the batch; False when it refused it (a 4xx);
-            None when ``stop_event`` was set while retrying (the batch was not delivered).
-        """
-        attempts = 0
-        delay = self.backoff_initial
-        while True:
-            outcome = self._attempt(body, span_count)
-            if outcome is not None:
-                return outcome
-            attempts += 1
-            if attempts == self.retry_limit:
-                logger.error(
-                    "Posting %d span(s) to %s has failed %d times; still retrying. Meanwhile "
-                    "spans wait in the queue, and applications drop new spans once it is full.",
-                    span_count,
-                    self.url,
-                    attempts,
-                )
-            if self.stop_event.wait(delay):
-                return None
-            delay = min(delay * 2, self.backoff_max)
+        self.client: CollectorClient = client
+        self.post_timeout = post_timeout
 
 
 def _is_json_object(message: bytes) -> bool:

@@ -12,9 +12,9 @@ import weakref
 
 from baseplate.config import EndpointConfiguration, InternetAddress
 from baseplate.core import WarningLimiter
+from baseplate.sidecar_kit import Answer, CollectorClient, Outcome
 
 from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
-from ._collector import Answer, CollectorClient, Outcome
 from ._recorders import SPANS_DROPPED, Recorder
 from ._zipkin import ZipkinSpan
 

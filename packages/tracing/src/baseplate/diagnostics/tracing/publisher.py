@@ -63,14 +63,14 @@ from baseplate import config
 from baseplate.core import MetricsClient, MissingDistributionError
 from baseplate.message_queue import MessageQueue, MessageQueueError
 
-from ._batch import MAX_BATCH_SIZE_DEFAULT, BatchFull, SpanBatch
+from ._batch import MAX_BATCH_SIZE_DEFAULT, SpanBatch
+from ._batch import BatchFull as BatchFull  # baseplate.sidecar_kit's, importable here too
 from ._recorders import MAX_QUEUE_SIZE, MAX_SPAN_SIZE, QUEUE_NAME_PREFIX
 from ._relay import DRAIN_PAUSE, ZipkinPublisher, publish_from_queue
 
 __all__ = [
     "DRAIN_PAUSE",
     "MAX_BATCH_SIZE_DEFAULT",
-    "BatchFull",
     "SpanBatch",
     "ZipkinPublisher",
     "main",

@@ -1,4 +1,4 @@
-"""Tests of the one HTTP client for the collector and its reading of answers."""
+"""Tests of the one HTTP client for a collector and its reading of answers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from baseplate.diagnostics.tracing._collector import CollectorClient, Outcome, classify
+from baseplate.sidecar_kit import CollectorClient, Outcome, classify
 
 HANG = "hang"
 
@@ -19,6 +19,7 @@ HANG = "hang"
     [
         (200, Outcome.SENT),
         (202, Outcome.SENT),
+        (204, Outcome.SENT),
         (299, Outcome.SENT),
         (500, Outcome.TRANSIENT),
         (503, Outcome.TRANSIENT),
@@ -27,8 +28,10 @@ HANG = "hang"
         (429, Outcome.TRANSIENT),
         (400, Outcome.REFUSED),
         (401, Outcome.REFUSED),
+        (403, Outcome.REFUSED),
         (413, Outcome.REFUSED),
         (499, Outcome.REFUSED),
+        (301, Outcome.REFUSED),
         (302, Outcome.REFUSED),
         (101, Outcome.REFUSED),
     ],
@@ -117,3 +120,24 @@ def test_only_http_urls_with_a_host_are_accepted(url: str) -> None:
     """Anything but an http:// or https:// URL with a host is a ValueError naming it."""
     with pytest.raises(ValueError, match="expected an http:// or https:// URL with a host, got"):
         CollectorClient(url, 1.0, "a")
+
+
+@pytest.mark.integration
+def test_headers_of_one_post_are_added_to_the_clients_own(
+    collector: Callable[..., Any],
+) -> None:
+    """A POST's own headers are sent with the client's; a POST without them sends only the
+    client's (the first POST's do not stick)."""
+    server = collector()
+    client = CollectorClient(f"http://{server.address}/v1", 2.0, "agent/1", "text/plain")
+    try:
+        first = client.post(b"a", {"X-Signature": "key=K", "User-Agent": "agent/2"})
+        second = client.post(b"b")
+    finally:
+        client.close()
+    assert (first.outcome, second.outcome) == (Outcome.SENT, Outcome.SENT)
+    one, two = server.requests
+    assert (one.headers["x-signature"], one.headers["user-agent"]) == ("key=K", "agent/2")
+    assert one.headers["content-type"] == "text/plain"
+    assert "x-signature" not in two.headers
+    assert two.headers["user-agent"] == "agent/1"
