@@ -22,6 +22,7 @@ called, so packages without it still collect their tests.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import http.server
 import json
 import os
@@ -67,6 +68,17 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def get_json(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    """``GET path`` from a server on 127.0.0.1:``port``; return the status and the JSON body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
 
 
 def replace_file(path: Path, content: object) -> None:

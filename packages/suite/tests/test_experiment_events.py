@@ -12,7 +12,6 @@ import configparser
 import gzip
 import hashlib
 import hmac
-import http.client
 import json
 import signal
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from baseplate_testing import REPO_ROOT, HTTPStandIn, Processes, QueueFactory
+from baseplate_testing import REPO_ROOT, HTTPStandIn, Processes, QueueFactory, get_json
 from thrift import TSerialization
 from thrift.protocol.TJSONProtocol import TJSONProtocolFactory
 
@@ -74,16 +73,6 @@ def service_config(path: Path, queue_name: str) -> Path:
     return path
 
 
-def get(port: int, path: str) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
-
-
 def decode_v2_batch(body: bytes) -> list[Any]:
     """The events of a v2 batch: a Thrift JSON struct whose field 1 is the list of events."""
     kind, count, *items = json.loads(body)["1"]["lst"]
@@ -117,7 +106,7 @@ def test_a_bucketing_event_reaches_the_collector_through_the_publisher(
     config = json.loads(EXPERIMENTS_FILE.read_text())["greeting_style"]
     expected_variant = parse_experiment(config).variant(user_id=USER_ID)
 
-    status, answer = get(port, f"/experiment?name=greeting_style&user_id={USER_ID}")
+    status, answer = get_json(port, f"/experiment?name=greeting_style&user_id={USER_ID}")
 
     assert 200 == status, answer
     assert expected_variant is not None
@@ -152,6 +141,6 @@ def test_without_an_experiments_file_the_route_says_so(processes: Processes) -> 
         REPO_ROOT / "examples" / "wsgi_service" / "example.ini", cwd=REPO_ROOT
     )
 
-    assert (404, {"error": "experiments.path is not configured"}) == get(
+    assert (404, {"error": "experiments.path is not configured"}) == get_json(
         port, "/experiment?name=greeting_style&user_id=t2_1"
     )
