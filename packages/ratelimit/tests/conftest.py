@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from baseplate_testing import Process
 
 from baseplate.core import Baseplate, ContextFactory, RequestContext
 from baseplate.core.testing import RecordingObserver
-from baseplate.ratelimit import RateLimiterContextFactory
+from baseplate.ratelimit import RateLimiterContextFactory, RateLimitExceededException, _window
 
 WORKER = Path(__file__).with_name("ratelimit_worker.py")
 
@@ -44,21 +45,38 @@ def memcached_address(service_address: Address) -> tuple[str, int]:
     return service_address("memcached", 11211)
 
 
-class Requests:
-    """Runs handlers in requests whose context has a rate limiter as ``ratelimiter``."""
+class Limited:
+    """Consumes from a rate limiter on the context of requests, each in a request of its own."""
 
     def __init__(self, backend_factory: ContextFactory, allowance: int, interval: int) -> None:
         self.baseplate = Baseplate()
         self.recorder = RecordingObserver()
         self.baseplate.register(self.recorder)
-        factory = RateLimiterContextFactory(backend_factory, allowance, interval)
-        self.baseplate.add_to_context("ratelimiter", factory)
+        self.factory = RateLimiterContextFactory(backend_factory, allowance, interval)
+        self.baseplate.add_to_context("ratelimiter", self.factory)
 
-    def __call__(self, handler: Callable[[Any], Any]) -> Any:
-        """Run ``handler(context)`` in one server span; return what it returns."""
+    def consume(self, key: str, amount: int = 1) -> bool:
+        """Consume in one request, the limiter on its context as ``ratelimiter``; whether it
+        was let through (other errors are raised)."""
         context = RequestContext()
         with self.baseplate.make_server_span(context, "handler"):
-            return handler(context)
+            try:
+                context.ratelimiter.consume(key, amount)
+            except RateLimitExceededException:
+                return False
+            return True
+
+    def consume_in_one_window(
+        self, key: str, times: int, amount: int = 1
+    ) -> tuple[list[bool], int]:
+        """Consume ``times`` times; return whether each was let through, and the number of
+        the window they all fell in (the test is skipped if a window ended meanwhile)."""
+        interval = self.factory.interval
+        before = current_window(interval)
+        results = [self.consume(key, amount) for _ in range(times)]
+        if current_window(interval) != before:
+            pytest.skip("a window ended during the test; run it again")
+        return results, before
 
     @property
     def spans(self) -> list[Any]:
@@ -67,9 +85,17 @@ class Requests:
 
 
 @pytest.fixture
-def requests_with() -> Callable[[ContextFactory, int, int], Requests]:
-    """``requests_with(backend_factory, allowance, interval)``: a :class:`Requests`."""
-    return Requests
+def frozen(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The windows' clock, stopped at ``frozen.now`` (1_000_000_000), which the test may move."""
+    clock = SimpleNamespace(now=1_000_000_000.0)
+    monkeypatch.setattr(_window, "time", SimpleNamespace(time=lambda: clock.now))
+    return clock
+
+
+@pytest.fixture
+def limit() -> Callable[[ContextFactory, int, int], Limited]:
+    """``limit(backend_factory, allowance, interval)``: a :class:`Limited`."""
+    return Limited
 
 
 class Workers:
@@ -88,11 +114,25 @@ class Workers:
         greenlets: int,
         hits: int,
         allowance: int,
-        interval: int,
+        interval: int = 3600,
         amount: int = 1,
     ) -> tuple[int, int]:
         """Run the workers to the end; return how many hits in all were let through and
-        refused. The workers all start consuming at one moment, once all are ready."""
+        refused. The workers all start consuming at one moment, once all are ready, on a
+        bucket of their own; they run again (once) if a window ended meanwhile."""
+        for _ in range(2):
+            before = current_window(interval)
+            counts = self._run_once(
+                target,
+                f"{prefix}{before}:",
+                [processes, greenlets, hits, allowance, interval, amount],
+            )
+            if current_window(interval) == before:
+                break
+        return counts
+
+    def _run_once(self, target: str, prefix: str, numbers: list[int]) -> tuple[int, int]:
+        processes, greenlets, hits, allowance, interval, amount = numbers
         go = self.directory / f"go-{uuid.uuid4().hex}"
         args = [target, prefix, "bucket", str(allowance), str(interval), str(amount)]
         args += [str(greenlets), str(hits), str(go)]
@@ -118,9 +158,3 @@ def workers(spawn: Callable[..., Process], tmp_path: Path) -> Workers:
 def current_window(interval: int) -> int:
     """The number of the current window of ``interval`` seconds."""
     return int(time.time()) // interval
-
-
-@pytest.fixture
-def window() -> Callable[[int], int]:
-    """``window(interval)``: the number of the current window of ``interval`` seconds."""
-    return current_window
