@@ -69,6 +69,7 @@ from baseplate.config import _spec
 from baseplate.config._combinators import Fallback, OneOf, Optional, Positive, TupleOf
 from baseplate.config._errors import ConfigurationError
 from baseplate.config._imports import ImportPath, ImportPathError, import_object
+from baseplate.config._ini import read_ini_section
 from baseplate.config._parse import ConfigNamespace, parse_config
 from baseplate.config._scalars import (
     Base64,
@@ -133,6 +134,7 @@ __all__ = [
     "UnixUser",
     "import_object",
     "parse_config",
+    "read_ini_section",
 ]
 
 # Present the public classes and functions under this module, so reprs, pickles and the

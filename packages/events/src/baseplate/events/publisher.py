@@ -174,16 +174,6 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _read_section(path: str, queue_name: str) -> dict[str, str]:
-    parser = configparser.RawConfigParser()
-    with open(path, encoding="utf-8") as config_file:
-        parser.read_file(config_file)
-    section = f"event-publisher:{queue_name}"
-    if not parser.has_section(section):
-        raise config.ConfigurationError(section, f"no [{section}] section in {path}")
-    return dict(parser.items(section))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the event publisher until SIGTERM or SIGINT; return the exit status.
 
@@ -201,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
     )
     try:
-        raw = _read_section(args.config_file, args.queue_name)
+        raw = config.read_ini_section(args.config_file, f"event-publisher:{args.queue_name}")
         cfg = parse_publisher_config(raw)
         metrics = _metrics_client(raw)
         queue = MessageQueue(QUEUE_NAME_PREFIX + args.queue_name, MAX_QUEUE_SIZE, MAX_EVENT_SIZE)

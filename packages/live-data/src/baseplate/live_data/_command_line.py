@@ -20,22 +20,6 @@ SECTION = "live-data"
 STARTUP_ERRORS = (OSError, configparser.Error, config.ConfigurationError, SecretsError)
 
 
-def read_section(path: str) -> dict[str, str]:
-    """Return the ``[live-data]`` section of the INI file at ``path``.
-
-    Raises:
-        OSError: the file cannot be read.
-        configparser.Error: it is not an INI file.
-        baseplate.config.ConfigurationError: it has no such section.
-    """
-    parser = configparser.RawConfigParser()
-    with open(path, encoding="utf-8") as config_file:
-        parser.read_file(config_file)
-    if not parser.has_section(SECTION):
-        raise config.ConfigurationError(SECTION, f"no [{SECTION}] section in {path}")
-    return dict(parser.items(SECTION))
-
-
 def argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """Return a parser of what both tools take: the INI file first (the caller adds its
     other arguments after it) and ``--debug``."""

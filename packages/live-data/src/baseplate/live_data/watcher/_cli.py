@@ -8,6 +8,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from baseplate import config
+
 from .. import _command_line as tool
 from ._config import parse_watcher_config
 from ._watcher import Watcher
@@ -34,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tool.configure_logging(args.debug)
     try:
-        raw_config = tool.read_section(args.config_file)
+        raw_config = config.read_ini_section(args.config_file, tool.SECTION)
         cfg = parse_watcher_config(raw_config)
         client = tool.client_from_section(raw_config, SECRETS_TIMEOUT)
     except tool.STARTUP_ERRORS as exc:

@@ -10,6 +10,8 @@ from typing import TextIO
 
 from kazoo.exceptions import KazooException
 
+from baseplate import config
+
 from .. import _command_line as tool
 from .._errors import LiveDataError
 from ._writer import write_node
@@ -49,7 +51,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         with open(args.source, "rb") as source:
             data = source.read()
-        raw_config = tool.read_section(args.config_file)
+        raw_config = config.read_ini_section(args.config_file, tool.SECTION)
         client = tool.client_from_section(raw_config, SECRETS_TIMEOUT)
     except tool.STARTUP_ERRORS as exc:
         logger.error("Cannot start the writer: %s", exc)

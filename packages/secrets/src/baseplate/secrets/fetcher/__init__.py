@@ -102,8 +102,7 @@ from types import FrameType, FunctionType
 from baseplate import config
 from baseplate.core import MissingDistributionError
 
-from ._config import AUTH_TYPES, FetcherConfig, parse_fetcher_config
-from ._config import read_fetcher_section as _read_fetcher_section
+from ._config import AUTH_TYPES, SECTION, FetcherConfig, parse_fetcher_config
 
 __all__ = ["AUTH_TYPES", "FetcherConfig", "main", "parse_fetcher_config"]
 
@@ -150,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
     )
     try:
-        cfg = parse_fetcher_config(_read_fetcher_section(args.config_file))
+        cfg = parse_fetcher_config(config.read_ini_section(args.config_file, SECTION))
         try:
             from ._fetcher import make_fetcher
         except ModuleNotFoundError as exc:

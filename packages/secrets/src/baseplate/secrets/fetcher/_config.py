@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
 import urllib.parse
 from typing import Any
@@ -140,19 +139,3 @@ def parse_fetcher_config(raw_config: config.RawConfig) -> FetcherConfig:
         secrets=tuple(dict.fromkeys(cfg.secrets)),
         refresh_interval=cfg.refresh_interval.total_seconds(),
     )
-
-
-def read_fetcher_section(path: str) -> dict[str, str]:
-    """Return the ``[secret-fetcher]`` section of the INI file at ``path``.
-
-    Raises:
-        OSError: the file cannot be read.
-        configparser.Error: it is not an INI file.
-        baseplate.config.ConfigurationError: it has no such section.
-    """
-    parser = configparser.RawConfigParser()
-    with open(path, encoding="utf-8") as config_file:
-        parser.read_file(config_file)
-    if not parser.has_section(SECTION):
-        raise config.ConfigurationError(SECTION, f"no [{SECTION}] section in {path}")
-    return dict(parser.items(SECTION))

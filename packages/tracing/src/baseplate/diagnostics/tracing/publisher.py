@@ -190,20 +190,6 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _read_sections(
-    path: str, queue_name: str, app_name: str
-) -> tuple[dict[str, str], dict[str, str]]:
-    parser = configparser.RawConfigParser()
-    with open(path, encoding="utf-8") as config_file:
-        parser.read_file(config_file)
-    section = f"trace-publisher:{queue_name}"
-    if not parser.has_section(section):
-        raise config.ConfigurationError(section, f"no [{section}] section in {path}")
-    app_section = f"app:{app_name}"
-    app = dict(parser.items(app_section)) if parser.has_section(app_section) else {}
-    return dict(parser.items(section)), app
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the trace publisher until SIGTERM or SIGINT; return the exit status."""
     args = _parse_args(argv)
@@ -212,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
     )
     try:
-        raw, app = _read_sections(args.config_file, args.queue_name, args.app_name)
+        raw = config.read_ini_section(args.config_file, f"trace-publisher:{args.queue_name}")
+        app = config.read_ini_section(args.config_file, f"app:{args.app_name}", required=False)
         cfg = parse_publisher_config(raw)
         metrics = _metrics_client(raw, app)
         queue = MessageQueue(QUEUE_NAME_PREFIX + args.queue_name, MAX_QUEUE_SIZE, MAX_SPAN_SIZE)
