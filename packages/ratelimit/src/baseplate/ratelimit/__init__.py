@@ -22,9 +22,9 @@ services and these can share limits.
         "ratelimiter", RateLimiterContextFactory(backend_factory, allowance=100, interval=60)
     )
 
-    def handler(context):
+    def handler(context, user_id):
         try:
-            context.ratelimiter.consume(context.request_context.user.id)
+            context.ratelimiter.consume(user_id)
         except RateLimitExceededException:
             return "Too many requests"
 """
