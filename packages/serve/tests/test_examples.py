@@ -5,13 +5,12 @@ baseplate-thrift)."""
 from __future__ import annotations
 
 import configparser
-import http.client
-import json
 import signal
 import subprocess
 from pathlib import Path
 
 import pytest
+from baseplate_testing import get_json as http_get
 from thrift.protocol.THeaderProtocol import THeaderProtocolFactory
 from thrift.transport.TSocket import TSocket
 
@@ -49,16 +48,6 @@ def services(module_serve, repo_root, tmp_path_factory):
         "thrift": (thrift_process, thrift_port),
         "wsgi": (wsgi_process, wsgi_port),
     }
-
-
-def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
 
 
 def thrift_client(port: int):
