@@ -55,14 +55,12 @@ import argparse
 import configparser
 import datetime
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType, FunctionType
+from types import FunctionType
 from typing import Any
 
-from baseplate import config
+from baseplate import config, sidecar_kit
 from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, MessageQueueError
 from baseplate.metrics import metrics_client_from_config
@@ -186,10 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     .. versionadded:: 0.1.0
     """
     args = _parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
-    )
+    sidecar_kit.configure_logging(args.debug)
     try:
         raw = config.read_ini_section(args.config_file, f"event-publisher:{args.queue_name}")
         cfg = parse_publisher_config(raw)
@@ -199,14 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("Cannot start the event publisher: %s", exc)
         return 1
 
-    stop_event = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        logger.info("Received signal %d; stopping", signum)
-        stop_event.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stop_event = sidecar_kit.stop_on_signals(logger)
     client = CollectorClient(cfg.url, cfg.key.name, cfg.key.secret, cfg.collector.timeout)
     publisher = BatchPublisher(
         client,

@@ -8,7 +8,7 @@ import configparser
 import logging
 from typing import Any
 
-from baseplate import config
+from baseplate import config, sidecar_kit
 from baseplate.secrets import SecretsError, secrets_store_from_config
 
 from ._zookeeper import zookeeper_client_from_config
@@ -32,10 +32,7 @@ def argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
 def configure_logging(debug: bool) -> None:
     """Log to standard error at INFO (DEBUG with ``--debug``); kazoo's own logger says only
     warnings and errors unless debugging."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
-    )
+    sidecar_kit.configure_logging(debug)
     logging.getLogger("kazoo").setLevel(logging.DEBUG if debug else logging.WARNING)
 
 

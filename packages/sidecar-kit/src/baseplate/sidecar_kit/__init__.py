@@ -9,7 +9,9 @@ does) share:
 * :class:`Batch` and :class:`JSONArrayBatch`: serialized items gathered into one POST body,
   bounded in size and age;
 * :class:`RetryingPoster`: a batch posted with backoff until the collector takes or refuses
-  it.
+  it;
+* :func:`configure_logging` and :func:`stop_on_signals`: the process's logging and its
+  stopping on SIGTERM or SIGINT.
 
 The name says what it is: a kit for sidecars. It is not ``baseplate.sidecars`` (plural),
 the namespace level whose modules are the sidecars themselves under the names the original
@@ -41,10 +43,12 @@ from baseplate.sidecar_kit._batch import (
 )
 from baseplate.sidecar_kit._collector import Answer, CollectorClient, Outcome, classify
 from baseplate.sidecar_kit._poster import BACKOFF_INITIAL, BACKOFF_MAX, Poster, RetryingPoster
+from baseplate.sidecar_kit._process import LOG_FORMAT, configure_logging, stop_on_signals
 
 __all__ = [
     "BACKOFF_INITIAL",
     "BACKOFF_MAX",
+    "LOG_FORMAT",
     "MAX_BATCH_AGE",
     "MAX_BATCH_SIZE",
     "Answer",
@@ -56,6 +60,8 @@ __all__ = [
     "Poster",
     "RetryingPoster",
     "classify",
+    "configure_logging",
+    "stop_on_signals",
 ]
 
 # Present the public classes and functions under this module, so reprs, pickles and the

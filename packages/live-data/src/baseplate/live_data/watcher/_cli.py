@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Sequence
-from types import FrameType
 
-from baseplate import config
+from baseplate import config, sidecar_kit
 
 from .. import _command_line as tool
 from ._config import parse_watcher_config
@@ -43,14 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("Cannot start the live-data watcher: %s", exc)
         return 1
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        logger.info("Received signal %d; stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = sidecar_kit.stop_on_signals(logger)
     logger.info("Watching %d nodes on ZooKeeper %s", len(cfg.nodes), raw_config["zookeeper.hosts"])
     Watcher(client, cfg).run(stop)
     return 0

@@ -94,12 +94,10 @@ from __future__ import annotations
 import argparse
 import configparser
 import logging
-import signal
-import threading
 from collections.abc import Sequence
-from types import FrameType, FunctionType
+from types import FunctionType
 
-from baseplate import config
+from baseplate import config, sidecar_kit
 from baseplate.core import MissingDistributionError
 
 from ._config import AUTH_TYPES, SECTION, FetcherConfig, parse_fetcher_config
@@ -144,10 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     .. versionadded:: 0.1.0
     """
     args = _parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
-    )
+    sidecar_kit.configure_logging(args.debug)
     try:
         cfg = parse_fetcher_config(config.read_ini_section(args.config_file, SECTION))
         try:
@@ -169,14 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.once:
         return 0 if fetcher.fetch_once() else 1
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        _logger.info("Received signal %d; stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = sidecar_kit.stop_on_signals(_logger)
     _logger.info(
         "Fetching %d secrets from %s into %s",
         len(cfg.secrets),

@@ -51,15 +51,13 @@ import configparser
 import datetime
 import importlib.metadata
 import logging
-import signal
 import sys
-import threading
 import urllib.parse
 from collections.abc import Sequence
-from types import FrameType, FunctionType
+from types import FunctionType
 from typing import Any
 
-from baseplate import config
+from baseplate import config, sidecar_kit
 from baseplate.core import MetricsClient, MissingDistributionError
 from baseplate.message_queue import MessageQueue, MessageQueueError
 
@@ -193,10 +191,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the trace publisher until SIGTERM or SIGINT; return the exit status."""
     args = _parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s:%(levelname)s:%(name)s:%(message)s",
-    )
+    sidecar_kit.configure_logging(args.debug)
     try:
         raw = config.read_ini_section(args.config_file, f"trace-publisher:{args.queue_name}")
         app = config.read_ini_section(args.config_file, f"app:{args.app_name}", required=False)
@@ -213,14 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("Cannot start the trace publisher: %s", exc)
         return 1
 
-    stop_event = threading.Event()
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        logger.info("Received signal %d; stopping", signum)
-        stop_event.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stop_event = sidecar_kit.stop_on_signals(logger)
     publisher = ZipkinPublisher(
         cfg.zipkin_api_url,
         post_timeout=cfg.post_timeout,
