@@ -8,12 +8,13 @@
 # Called by tools/services.sh; safe to run again (does nothing when the port answers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tools/lib.sh
 
 host=127.0.0.1
 port=11211
 dir=.memcached
 
-up() { timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
+up() { tcp_up "$host" "$port"; }
 
 # "VERSION ..." in answer to the text protocol's version command: the server is serving.
 answers() {
@@ -51,18 +52,4 @@ setsid /usr/bin/memcached -l "$host" -p "$port" -U 0 -m 64 "${user_args[@]}" \
   >"$dir/server.log" 2>&1 </dev/null &
 echo $! >"$dir/server.pid"
 
-for _ in $(seq 1 50); do
-  if answers; then
-    echo "memcached started on $host:$port (log: $dir/server.log)"
-    exit 0
-  fi
-  if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
-    echo "memcached exited at start-up; its log:" >&2
-    cat "$dir/server.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-echo "memcached did not answer on $host:$port within 10 s; its log:" >&2
-tail -n 40 "$dir/server.log" >&2
-exit 1
+wait_until_up memcached "$host:$port" "$dir" 50 answers

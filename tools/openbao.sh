@@ -9,6 +9,7 @@
 # Called by tools/services.sh; safe to run again (starts nothing when the port answers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tools/lib.sh
 
 version=2.7.2
 address=127.0.0.1:8200
@@ -16,7 +17,8 @@ token=baseplate-dev-root-token
 dir=.openbao
 bao=$dir/venv/bin/bao
 
-up() { timeout 1 bash -c "exec 3<>/dev/tcp/${address%:*}/${address#*:}" 2>/dev/null; }
+up() { tcp_up "${address%:*}" "${address#*:}"; }
+serving() { up && "$bao" status -address="http://$address" >/dev/null 2>&1; }
 
 # The binary is installed even when a server already answers: the tests that stop and restart
 # a server of their own run it from this checkout's .openbao/.
@@ -40,18 +42,4 @@ setsid "$bao" server -dev -dev-root-token-id="$token" -dev-listen-address="$addr
   -dev-no-store-token >"$dir/server.log" 2>&1 </dev/null &
 echo $! >"$dir/server.pid"
 
-for _ in $(seq 1 150); do
-  if up && "$bao" status -address="http://$address" >/dev/null 2>&1; then
-    echo "OpenBao dev server started on $address (log: $dir/server.log)"
-    exit 0
-  fi
-  if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
-    echo "OpenBao dev server exited at start-up; its log:" >&2
-    cat "$dir/server.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-echo "OpenBao dev server did not answer on $address within 30 s; its log:" >&2
-tail -n 40 "$dir/server.log" >&2
-exit 1
+wait_until_up "OpenBao dev server" "$address" "$dir" 150 serving

@@ -10,6 +10,7 @@
 # does nothing when the cluster is already up). Stop a node: redis-cli -p PORT shutdown nosave.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tools/lib.sh
 
 read -r -a ports <<<"${BASEPLATE_REDIS_CLUSTER_PORTS:-7000 7001 7002}"
 dir=/tmp/baseplate-redis-cluster
@@ -17,6 +18,7 @@ host=127.0.0.1
 
 cli() { redis-cli -h "$host" -p "$1" "${@:2}"; }
 up() { [ "$(cli "$1" ping 2>/dev/null)" = "PONG" ]; }
+down() { ! up "$1"; }
 state_ok() { cli "$1" cluster info 2>/dev/null | tr -d '\r' | grep -qx "cluster_state:ok"; }
 
 all_ok() {
@@ -40,11 +42,7 @@ start_nodes() {
       --dir "$dir/$port" --logfile "$dir/$port/redis.log" --pidfile "$dir/$port/redis.pid"
   done
   for port in "${ports[@]}"; do
-    for _ in $(seq 1 50); do
-      up "$port" && break
-      sleep 0.1
-    done
-    if ! up "$port"; then
+    if ! retry 50 0.1 up "$port"; then
       echo "Redis cluster node $host:$port did not start; its log:" >&2
       tail -n 20 "$dir/$port/redis.log" >&2 || true
       exit 1
@@ -63,13 +61,7 @@ create_if_new() {
   fi
 }
 
-wait_ok() {
-  for _ in $(seq 1 100); do
-    all_ok && return 0
-    sleep 0.1
-  done
-  return 1
-}
+wait_ok() { retry 100 0.1 all_ok; }
 
 if all_ok; then
   exit 0
@@ -92,10 +84,7 @@ if [ -n "$started_all" ]; then
   echo "Redis cluster on $host did not become ok from its saved state; creating it anew" >&2
   for port in "${ports[@]}"; do cli "$port" shutdown nosave >/dev/null 2>&1 || true; done
   for port in "${ports[@]}"; do
-    for _ in $(seq 1 50); do
-      up "$port" || break
-      sleep 0.1
-    done
+    retry 50 0.1 down "$port" || true
     rm -rf "${dir:?}/$port"
   done
   start_nodes

@@ -14,6 +14,7 @@
 set -euo pipefail
 script=$(realpath "$0")
 cd "$(dirname "$script")/.."
+source tools/lib.sh
 
 host=127.0.0.1
 
@@ -49,7 +50,7 @@ fi
 port=2181
 dir=$PWD/.zookeeper
 
-up() { timeout 1 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
+up() { tcp_up "$host" "$port"; }
 
 # "imok" in answer to the four-letter "ruok": the server is serving, not just listening.
 ruok() {
@@ -76,18 +77,4 @@ mkdir -p "$dir"
 setsid bash "$script" serve "$port" "$dir" >"$dir/server.log" 2>&1 </dev/null &
 echo $! >"$dir/server.pid"
 
-for _ in $(seq 1 150); do
-  if ruok; then
-    echo "ZooKeeper started on $host:$port (log: $dir/server.log)"
-    exit 0
-  fi
-  if ! kill -0 "$(cat "$dir/server.pid")" 2>/dev/null; then
-    echo "ZooKeeper exited at start-up; its log:" >&2
-    cat "$dir/server.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-echo "ZooKeeper did not answer on $host:$port within 30 s; its log:" >&2
-tail -n 40 "$dir/server.log" >&2
-exit 1
+wait_until_up ZooKeeper "$host:$port" "$dir" 150 ruok
