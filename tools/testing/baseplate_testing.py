@@ -13,7 +13,8 @@ called, so packages without it still collect their tests.
   ``baseplate-serve`` on a free port and waits until it listens.
 - :class:`HTTPStandIn`: a real HTTP server in a thread that records each POST and answers
   it through a function (a collector, Sentry, ...); :class:`BlackHole`: a TCP listener that
-  accepts connections and never answers.
+  accepts connections and never answers; :class:`ScriptedCollectors`: stand-ins that answer
+  from a script (a Zipkin or other collector's tests).
 - :class:`QueueFactory`: POSIX message queues with unique names, unlinked at the end.
 - :func:`serve_one_request`: one request with a context factory's object on its context, its
   spans recorded (the instrumented clients' tests).
@@ -346,6 +347,46 @@ class HTTPStandIn:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(WAIT)
+
+
+#: A scripted answer of :class:`ScriptedCollectors` that never comes: the request is read and
+#: held until the stand-in stops.
+HANG = "hang"
+
+
+class ScriptedCollectors:
+    """Starts :class:`HTTPStandIn` collectors that answer from a script, and stops them all.
+
+    Each request a collector gets takes its script's next answer, ``(status, body)`` or
+    :data:`HANG`; when the script runs out, ``default`` answers. A fixture yields
+    :meth:`start` and calls :meth:`stop` at the end.
+    """
+
+    def __init__(self, hold: float = WAIT) -> None:
+        self._hold = hold
+        self._started: list[HTTPStandIn] = []
+
+    def start(
+        self, script: list[Any] | None = None, default: tuple[int, bytes] = (202, b"")
+    ) -> HTTPStandIn:
+        """Start a collector answering ``script`` then ``default``."""
+        answers = list(script or [])
+
+        def answer(request: ReceivedRequest) -> Answer:
+            scripted = answers.pop(0) if answers else default
+            if scripted == HANG:
+                return None
+            status, payload = scripted
+            return status, {}, payload
+
+        server = HTTPStandIn(answer, hold=self._hold)
+        self._started.append(server)
+        return server
+
+    def stop(self) -> None:
+        """Stop every collector started."""
+        for server in self._started:
+            server.stop()
 
 
 class BlackHole:

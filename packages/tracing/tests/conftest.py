@@ -8,53 +8,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from baseplate_testing import Answer, HTTPStandIn, QueueFactory, ReceivedRequest, free_port
+from baseplate_testing import HTTPStandIn, QueueFactory, ScriptedCollectors, free_port
 
 #: A generous bound on every wait; reaching it means something hangs, not that it is slow.
 WATCHDOG = 20.0
 
-HANG = "hang"
-
-
-class Collector(HTTPStandIn):
-    """A real HTTP server on 127.0.0.1 that answers from a script and records requests.
-
-    Each request takes the next scripted answer: ``(status, body)`` or :data:`HANG` (read
-    the request, then never answer until the test ends). When the script runs out,
-    ``default`` answers.
-    """
-
-    def __init__(self, script: list[Any], default: tuple[int, bytes]) -> None:
-        self.script = list(script)
-        self.default = default
-        super().__init__(self._answer, hold=WATCHDOG)
-
-    def _answer(self, request: ReceivedRequest) -> Answer:
-        answer = self.script.pop(0) if self.script else self.default
-        if answer == HANG:
-            return None
-        status, payload = answer
-        return status, {}, payload
-
-    def wait_for_requests(self, count: int, timeout: float = WATCHDOG) -> list[ReceivedRequest]:
-        return super().wait_for_requests(count, timeout)
-
 
 @pytest.fixture
-def collector() -> Iterator[Callable[..., Collector]]:
-    """Start real HTTP collectors: ``collector(script=[...], default=(202, b""))``."""
-    started: list[Collector] = []
-
-    def start(
-        script: list[Any] | None = None, default: tuple[int, bytes] = (202, b"")
-    ) -> Collector:
-        server = Collector(script or [], default)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+def collector() -> Iterator[Callable[..., HTTPStandIn]]:
+    """Start real HTTP collectors: ``collector(script=[...], default=(202, b""))``; each
+    request takes the script's next answer, ``(status, body)`` or ``HANG``."""
+    collectors = ScriptedCollectors(hold=WATCHDOG)
+    yield collectors.start
+    collectors.stop()
 
 
 @pytest.fixture
