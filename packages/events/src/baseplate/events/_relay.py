@@ -7,18 +7,12 @@ import threading
 
 from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, TimedOutError
-from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX, RetryingPoster
+from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX, RetryingPoster, relay, requeue
 
-from ._batch import Batch, BatchFull
+from ._batch import Batch
 from ._collector import CollectorClient
 
 logger = logging.getLogger("baseplate.events.publisher")
-
-#: How long each wait on the queue for an event lasts, in seconds.
-QUEUE_READ_TIMEOUT = 0.2
-#: How long the publisher pauses each time it has emptied the queue, in seconds, so that a
-#: busy application's events gather in the queue and are read many per wake-up.
-DRAIN_PAUSE = 0.01
 
 
 class BatchPublisher(RetryingPoster):
@@ -78,28 +72,7 @@ def publish_events(
     process, for the next publisher (those that no longer fit are logged and counted in
     ``dropped``).
     """
-    found_empty = False
-    while not stop_event.is_set():
-        timeout = 0.0
-        if found_empty:
-            stop_event.wait(DRAIN_PAUSE)
-            timeout = QUEUE_READ_TIMEOUT
-        try:
-            message = queue.get(timeout=timeout)
-            found_empty = False
-        except TimedOutError:
-            message = None
-            found_empty = True
-        if message is not None:
-            try:
-                batch.add(message)
-            except BatchFull:
-                _publish(queue, publisher, batch)
-                batch.add(message)
-        if batch.is_due():
-            _publish(queue, publisher, batch)
-    if len(batch):
-        _publish(queue, publisher, batch)
+    relay(queue, batch, lambda: _publish(queue, publisher, batch), stop_event, TimedOutError)
 
 
 def _publish(queue: MessageQueue, publisher: BatchPublisher, batch: Batch) -> None:
@@ -113,13 +86,7 @@ def _publish(queue: MessageQueue, publisher: BatchPublisher, batch: Batch) -> No
 
 def _requeue(queue: MessageQueue, publisher: BatchPublisher, items: list[bytes]) -> None:
     """Put undelivered events back on the queue for the next publisher, as many as fit."""
-    returned = 0
-    for item in items:
-        try:
-            queue.put(item, timeout=0)
-        except TimedOutError:
-            break
-        returned += 1
+    returned = requeue(queue, items, TimedOutError)
     lost = len(items) - returned
     if lost:
         publisher.increment("dropped", lost)

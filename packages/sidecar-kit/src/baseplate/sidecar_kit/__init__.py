@@ -10,6 +10,8 @@ does) share:
   bounded in size and age;
 * :class:`RetryingPoster`: a batch posted with backoff until the collector takes or refuses
   it;
+* :func:`relay` and :func:`requeue`: a queue's messages read into batches, and put back
+  when they could not be delivered;
 * :func:`configure_logging` and :func:`stop_on_signals`: the process's logging and its
   stopping on SIGTERM or SIGINT.
 
@@ -44,13 +46,22 @@ from baseplate.sidecar_kit._batch import (
 from baseplate.sidecar_kit._collector import Answer, CollectorClient, Outcome, classify
 from baseplate.sidecar_kit._poster import BACKOFF_INITIAL, BACKOFF_MAX, Poster, RetryingPoster
 from baseplate.sidecar_kit._process import LOG_FORMAT, configure_logging, stop_on_signals
+from baseplate.sidecar_kit._relay import (
+    DRAIN_PAUSE,
+    QUEUE_READ_TIMEOUT,
+    Queue,
+    relay,
+    requeue,
+)
 
 __all__ = [
     "BACKOFF_INITIAL",
     "BACKOFF_MAX",
+    "DRAIN_PAUSE",
     "LOG_FORMAT",
     "MAX_BATCH_AGE",
     "MAX_BATCH_SIZE",
+    "QUEUE_READ_TIMEOUT",
     "Answer",
     "Batch",
     "BatchFull",
@@ -58,9 +69,12 @@ __all__ = [
     "JSONArrayBatch",
     "Outcome",
     "Poster",
+    "Queue",
     "RetryingPoster",
     "classify",
     "configure_logging",
+    "relay",
+    "requeue",
     "stop_on_signals",
 ]
 

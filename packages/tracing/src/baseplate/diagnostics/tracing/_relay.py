@@ -8,20 +8,22 @@ import threading
 
 from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, TimedOutError
-from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX, CollectorClient, RetryingPoster
+from baseplate.sidecar_kit import (
+    BACKOFF_INITIAL,
+    BACKOFF_MAX,
+    DRAIN_PAUSE,
+    QUEUE_READ_TIMEOUT,
+    CollectorClient,
+    RetryingPoster,
+    relay,
+    requeue,
+)
 
-from ._batch import BatchFull, SpanBatch
+from ._batch import SpanBatch
 
 logger = logging.getLogger("baseplate.diagnostics.tracing.publisher")
 
-#: How long each read of the queue waits for a span, in seconds.
-QUEUE_READ_TIMEOUT = 0.2
-#: How long the publisher pauses each time it has emptied the queue, in seconds, so that a
-#: busy application's spans gather in the queue and are read many per wake-up instead of
-#: waking the publisher one by one (which doubled the publisher's CPU per span in
-#: benchmarks/bench_serve_load.py). The queue's 10,000 messages hold 10 ms of up to a
-#: million spans a second.
-DRAIN_PAUSE = 0.01
+__all__ = ["DRAIN_PAUSE", "QUEUE_READ_TIMEOUT", "ZipkinPublisher", "publish_from_queue"]
 
 
 class ZipkinPublisher(RetryingPoster):
@@ -126,33 +128,16 @@ def publish_from_queue(
     outlives this process, for the next publisher to deliver (those that no longer fit are
     counted in ``dropped`` and logged).
     """
-    found_empty = False
-    while not stop_event.is_set():
-        timeout = 0.0
-        if found_empty:
-            # Pause before waiting on the queue again: a busy application then fills it
-            # between our reads instead of waking us for every span it puts.
-            stop_event.wait(DRAIN_PAUSE)
-            timeout = QUEUE_READ_TIMEOUT
-        try:
-            message = queue.get(timeout=timeout)
-            found_empty = False
-        except TimedOutError:
-            message = None
-            found_empty = True
-        if message is not None:
-            if not _looks_like_json_object(message):
-                _drop_invalid(publisher, message)
-            else:
-                try:
-                    batch.add(message)
-                except BatchFull:
-                    _publish(queue, publisher, batch)
-                    batch.add(message)
-        if batch.is_due():
-            _publish(queue, publisher, batch)
-    if len(batch):
-        _publish(queue, publisher, batch)
+
+    def accept(message: bytes) -> bool:
+        if _looks_like_json_object(message):
+            return True
+        _drop_invalid(publisher, message)
+        return False
+
+    relay(
+        queue, batch, lambda: _publish(queue, publisher, batch), stop_event, TimedOutError, accept
+    )
 
 
 def _publish(queue: MessageQueue, publisher: ZipkinPublisher, batch: SpanBatch) -> None:
@@ -187,13 +172,7 @@ def _publish(queue: MessageQueue, publisher: ZipkinPublisher, batch: SpanBatch) 
 
 def _requeue(queue: MessageQueue, publisher: ZipkinPublisher, items: list[bytes]) -> None:
     """Put undelivered spans back on the queue for the next publisher, as many as fit."""
-    returned = 0
-    for item in items:
-        try:
-            queue.put(item, timeout=0)
-        except TimedOutError:
-            break
-        returned += 1
+    returned = requeue(queue, items, TimedOutError)
     lost = len(items) - returned
     if lost:
         publisher.increment("dropped", lost)

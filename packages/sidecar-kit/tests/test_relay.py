@@ -1,0 +1,82 @@
+"""Tests of the publishers' queue loop and of putting undelivered messages back."""
+
+from __future__ import annotations
+
+import threading
+
+from baseplate.sidecar_kit import JSONArrayBatch, relay, requeue
+
+
+class Empty(Exception):
+    pass
+
+
+class ListQueue:
+    """A queue over a list: get() pops the front or raises Empty; put() appends up to
+    ``capacity`` messages, then raises Empty."""
+
+    def __init__(self, messages: list[bytes], capacity: int = 100) -> None:
+        self.messages = list(messages)
+        self.capacity = capacity
+        self.stop_when_empty: threading.Event | None = None
+
+    def get(self, timeout: float | None = None) -> bytes:
+        if not self.messages:
+            if self.stop_when_empty is not None:
+                self.stop_when_empty.set()
+            raise Empty
+        return self.messages.pop(0)
+
+    def put(self, message: bytes, timeout: float | None = None) -> None:
+        if len(self.messages) >= self.capacity:
+            raise Empty
+        self.messages.append(message)
+
+
+def run(queue: ListQueue, batch: JSONArrayBatch, **kwargs: object) -> list[bytes]:
+    flushed: list[bytes] = []
+
+    def flush() -> None:
+        flushed.append(batch.serialize())
+        batch.reset()
+
+    stop = threading.Event()
+    queue.stop_when_empty = stop
+    relay(queue, batch, flush, stop, Empty, **kwargs)  # type: ignore[arg-type]
+    return flushed
+
+
+def test_a_full_batch_is_flushed_before_the_message_that_did_not_fit() -> None:
+    """Messages fill the batch to its size; the one that does not fit starts the next
+    batch; what is left is flushed when stopping."""
+    queue = ListQueue([b"1111", b"2222", b"3333"])
+
+    flushed = run(queue, JSONArrayBatch(max_size=11, max_age=60.0))
+
+    assert [b"[1111,2222]", b"[3333]"] == flushed
+
+
+def test_a_due_batch_is_flushed_without_waiting_to_fill() -> None:
+    """A batch whose first message is max_age old is flushed at once."""
+    queue = ListQueue([b"1", b"2"])
+
+    flushed = run(queue, JSONArrayBatch(max_size=1000, max_age=0.0))
+
+    assert [b"[1]", b"[2]"] == flushed
+
+
+def test_messages_not_accepted_are_left_out() -> None:
+    """accept() returning False keeps a message out of every batch."""
+    queue = ListQueue([b"good", b"bad", b"fine"])
+
+    flushed = run(queue, JSONArrayBatch(max_age=60.0), accept=lambda message: message != b"bad")
+
+    assert [b"[good,fine]"] == flushed
+
+
+def test_requeue_puts_back_as_many_as_fit_in_order() -> None:
+    """Items go back in order until the queue is full; the count says how many."""
+    queue = ListQueue([b"x"], capacity=3)
+
+    assert 2 == requeue(queue, [b"a", b"b", b"c"], Empty)
+    assert [b"x", b"a", b"b"] == queue.messages
