@@ -84,15 +84,21 @@ class CassandraResponseFuture:
     once the query's span has finished (or after at most 10 ms more), so a request that
     waits for a result sees the span of that query over.
 
+    Made by :meth:`CassandraSessionAdapter.execute_async`; not usually built directly.
+
+    Args:
+        future: The driver's future of the query.
+        span_finished: Set once the query's span has finished.
+
     Attributes:
         future: The driver's :class:`~cassandra.cluster.ResponseFuture`.
 
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self, future: ResponseFuture, finisher: _SpanFinisher) -> None:
+    def __init__(self, future: ResponseFuture, span_finished: threading.Event) -> None:
         self.future = future
-        self._finisher = finisher
+        self._span_finished = span_finished
 
     def result(self) -> ResultSet:
         """Wait for the query's result and return it, as the driver's future does.
@@ -104,7 +110,7 @@ class CassandraResponseFuture:
         try:
             return self.future.result()
         finally:
-            self._finisher.done.wait(_CALLBACK_WAIT)
+            self._span_finished.wait(_CALLBACK_WAIT)
 
     def add_callback(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Call ``fn(result, *args, **kwargs)`` when the result arrives (see the driver's)."""
@@ -179,9 +185,8 @@ class CassandraSessionAdapter:
     Args:
         name: The context attribute the session is on, for span names.
         span: The span of the request (or local span) the session belongs to.
-        session: The driver's session.
-        prepared_statements: The cache :meth:`prepare` keeps statements in, shared by
-            every request of the factory.
+        factory: The factory whose session is wrapped, and in whose cache (shared by every
+            request) :meth:`prepare` keeps statements.
 
     Attributes:
         session: The driver's session, whose calls are not traced.
@@ -189,13 +194,11 @@ class CassandraSessionAdapter:
     .. versionadded:: 0.1.0
     """
 
-    def __init__(
-        self, name: str, span: Span, session: Session, prepared_statements: _StatementCache
-    ) -> None:
+    def __init__(self, name: str, span: Span, factory: CassandraContextFactory) -> None:
         self.name = name
         self.span = span
-        self.session = session
-        self._prepared_statements = prepared_statements
+        self.session = factory.session
+        self._prepared_statements = factory.prepared_statements
         self._execute_name = f"{name}.execute"
         self._prepare_name = f"{name}.prepare"
 
@@ -284,7 +287,7 @@ class CassandraSessionAdapter:
             finisher.on_error(error)
             raise
         future.add_callbacks(finisher.on_result, finisher.on_error)
-        return CassandraResponseFuture(future, finisher)
+        return CassandraResponseFuture(future, finisher.done)
 
     def prepare(
         self,
@@ -355,4 +358,4 @@ class CassandraContextFactory(ContextFactory):
 
     def make_object_for_context(self, name: str, span: Span) -> CassandraSessionAdapter:
         """Return a session for the request of ``span``, on its context as ``name``."""
-        return CassandraSessionAdapter(name, span, self.session, self.prepared_statements)
+        return CassandraSessionAdapter(name, span, self)
