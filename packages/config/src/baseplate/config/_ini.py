@@ -24,9 +24,11 @@ def read_ini_section(path: str, section: str, *, required: bool = True) -> dict[
     Returns:
         The section's keys and their values, as text.
 
+    A file that is not INI raises the standard library's :exc:`!configparser.Error` (its
+    subclass says what is wrong and where).
+
     Raises:
         OSError: if the file cannot be read.
-        configparser.Error: if it is not an INI file.
         ConfigurationError: if it has no such section (and ``required``); the key is the
             section's name and the message names the section and the file.
 

@@ -26,7 +26,8 @@ def stop_on_signals(logger: logging.Logger) -> threading.Event:
     """Return an event that SIGTERM or SIGINT sets, each logged at INFO on ``logger``.
 
     The handlers replace any installed before, for the rest of the process; call this from
-    the main thread (as :func:`signal.signal` requires), once the sidecar has started.
+    the main thread (as the standard library's :func:`!signal.signal` requires), once the
+    sidecar has started.
 
     Args:
         logger: Where to log ``Received signal <n>; stopping``.

@@ -100,7 +100,8 @@ from types import FunctionType
 from baseplate import config, sidecar_kit
 from baseplate.core import MissingDistributionError
 
-from ._config import AUTH_TYPES, SECTION, FetcherConfig, parse_fetcher_config
+from ._config import AUTH_TYPES, FetcherConfig, parse_fetcher_config
+from ._config import SECTION as _SECTION
 
 __all__ = ["AUTH_TYPES", "FetcherConfig", "main", "parse_fetcher_config"]
 
@@ -144,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     sidecar_kit.configure_logging(args.debug)
     try:
-        cfg = parse_fetcher_config(config.read_ini_section(args.config_file, SECTION))
+        cfg = parse_fetcher_config(config.read_ini_section(args.config_file, _SECTION))
         try:
             from ._fetcher import make_fetcher
         except ModuleNotFoundError as exc:
