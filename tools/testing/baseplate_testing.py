@@ -18,6 +18,8 @@ called, so packages without it still collect their tests.
 - :class:`QueueFactory`: POSIX message queues with unique names, unlinked at the end.
 - :func:`serve_one_request`: one request with a context factory's object on its context, its
   spans recorded (the instrumented clients' tests).
+- :func:`start_request`: a new request's context and started server span, for tests that
+  act on the request in steps (finish it while a client's call is still running, say).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from baseplate.core import ContextFactory
+    from baseplate.core import Baseplate, ContextFactory, RequestContext, ServerSpan
     from baseplate.core.testing import RecordingObserver
     from baseplate.message_queue import MessageQueue
 
@@ -517,3 +519,14 @@ def serve_one_request(
     with baseplate.make_server_span(context, "handler"):
         result = handler(context)
     return result, recorder
+
+
+def start_request(baseplate: Baseplate, name: str = "request") -> tuple[RequestContext, ServerSpan]:
+    """Return a new :class:`baseplate.core.RequestContext` of ``baseplate`` and its server span
+    named ``name``, started; the test finishes the span when it wants the request over."""
+    from baseplate.core import RequestContext
+
+    context = RequestContext()
+    span = baseplate.make_server_span(context, name)
+    span.start()
+    return context, span

@@ -9,10 +9,14 @@ runs through the driver's real callback machinery.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import functools
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from baseplate_testing import start_request
 from cassandra import InvalidRequest
 from cassandra.cluster import ResponseFuture
 from cassandra.cqltypes import Int32Type
@@ -119,11 +123,21 @@ def baseplate(recorder: RecordingObserver, session: StandInSession) -> Baseplate
 @pytest.fixture
 def new_request(baseplate: Baseplate) -> Callable[[], tuple[RequestContext, ServerSpan]]:
     """``new_request()``: a new context of ``baseplate`` and its started server span."""
+    return functools.partial(start_request, baseplate)
 
-    def make() -> tuple[RequestContext, ServerSpan]:
-        context = RequestContext()
-        span = baseplate.make_server_span(context, "request")
-        span.start()
-        return context, span
 
-    return make
+@contextlib.contextmanager
+def _answer_later(answer: Callable[[], None]) -> Iterator[None]:
+    timer = threading.Timer(0.02, answer)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.join()
+
+
+@pytest.fixture
+def answer_later() -> Callable[[Callable[[], None]], contextlib.AbstractContextManager[None]]:
+    """``with answer_later(fn):`` runs ``fn()`` in another thread 20 ms in, as the driver's
+    event loop delivers a result, and waits for it at the end of the block."""
+    return _answer_later

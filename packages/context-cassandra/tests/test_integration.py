@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from baseplate_testing import serve_one_request
 from cassandra import InvalidRequest
 from cassandra.cluster import Cluster, Session
 
 from baseplate.context.cassandra import CassandraContextFactory, cluster_from_config
-from baseplate.core import Baseplate, RequestContext
 from baseplate.core.testing import RecordingObserver
 
 pytestmark = pytest.mark.integration
@@ -57,14 +57,7 @@ def session(cluster: Cluster) -> Iterator[Session]:
 
 def serve(session: Session, handler: Callable[[Any], Any]) -> tuple[Any, RecordingObserver]:
     """Run ``handler(context)`` in one request with the session on the context as ``db``."""
-    baseplate = Baseplate()
-    recorder = RecordingObserver()
-    baseplate.register(recorder)
-    baseplate.add_to_context("db", CassandraContextFactory(session))
-    context = RequestContext()
-    with baseplate.make_server_span(context, "handler"):
-        result = handler(context)
-    return result, recorder
+    return serve_one_request(CassandraContextFactory(session), handler, "db")
 
 
 def test_prepared_insert_and_select(session: Session) -> None:

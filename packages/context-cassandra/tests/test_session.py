@@ -6,9 +6,9 @@ driver completes them, so each span is finished through the driver's callback ma
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -27,6 +27,15 @@ from baseplate.core import RequestContext, ServerSpan
 from baseplate.core.testing import RecordingObserver
 
 NewRequest = Callable[[], tuple[RequestContext, ServerSpan]]
+AnswerLater = Callable[[Callable[[], None]], AbstractContextManager[None]]
+
+
+def assert_finished_with(recorder: RecordingObserver, error: type[BaseException]) -> None:
+    """Assert that the first request's first child span finished once, with ``error``."""
+    span = recorder.server_spans[0].children[0]
+    assert span.finished == 1
+    assert span.exc_info is not None
+    assert span.exc_info[0] is error
 
 
 def test_execute_async_span_ends_when_the_future_completes(
@@ -92,26 +101,24 @@ def test_timed_out_query_span_carries_the_timeout(
     fail(session.futures[0], OperationTimedOut("no response within 0.1 s"))
     with pytest.raises(OperationTimedOut):
         future.result()
-    exc_info = recorder.server_spans[0].children[0].exc_info
-    assert exc_info is not None
-    assert exc_info[0] is OperationTimedOut
+    assert_finished_with(recorder, OperationTimedOut)
     request.finish()
 
 
 def test_execute_returns_with_its_span_finished(
-    new_request: NewRequest, recorder: RecordingObserver, session: Any, complete: Any
+    new_request: NewRequest,
+    recorder: RecordingObserver,
+    session: Any,
+    complete: Any,
+    answer_later: AnswerLater,
 ) -> None:
     """execute() waits for the result, and the span is over by the time it returns.
 
     The result arrives from another thread, as it does from the driver's event loop.
     """
     context, request = new_request()
-    answered = threading.Timer(0.02, lambda: complete(session.futures[0], [(1,)]))
-    answered.start()
-    try:
+    with answer_later(lambda: complete(session.futures[0], [(1,)])):
         rows = context.db.execute("SELECT 1")
-    finally:
-        answered.join()
     assert list(rows) == [(1,)]
     span = recorder.server_spans[0].children[0]
     assert span.finished == 1
@@ -120,21 +127,20 @@ def test_execute_returns_with_its_span_finished(
 
 
 def test_execute_raises_the_query_error_with_the_span_finished(
-    new_request: NewRequest, recorder: RecordingObserver, session: Any, fail: Any
+    new_request: NewRequest,
+    recorder: RecordingObserver,
+    session: Any,
+    fail: Any,
+    answer_later: AnswerLater,
 ) -> None:
     """A failing execute() raises the driver's error, recorded on its span."""
     context, request = new_request()
-    failed = threading.Timer(0.02, lambda: fail(session.futures[0], InvalidRequest("bad")))
-    failed.start()
-    try:
-        with pytest.raises(InvalidRequest, match="bad"):
-            context.db.execute("SELEC 1")
-    finally:
-        failed.join()
-    span = recorder.server_spans[0].children[0]
-    assert span.finished == 1
-    assert span.exc_info is not None
-    assert span.exc_info[0] is InvalidRequest
+    with (
+        answer_later(lambda: fail(session.futures[0], InvalidRequest("bad"))),
+        pytest.raises(InvalidRequest, match="bad"),
+    ):
+        context.db.execute("SELEC 1")
+    assert_finished_with(recorder, InvalidRequest)
     request.finish()
 
 
@@ -146,15 +152,12 @@ def test_error_raised_before_sending_finishes_the_span(
     session.raise_on_execute = TypeError("not enough arguments for format string")
     with pytest.raises(TypeError, match="not enough arguments"):
         context.db.execute_async("SELECT * FROM t WHERE a = %s AND b = %s", [1])
-    span = recorder.server_spans[0].children[0]
-    assert span.finished == 1
-    assert span.exc_info is not None
-    assert span.exc_info[0] is TypeError
+    assert_finished_with(recorder, TypeError)
     request.finish()
 
 
 def test_arguments_reach_the_driver_in_its_order(
-    new_request: NewRequest, session: Any, complete: Any
+    new_request: NewRequest, session: Any, complete: Any, answer_later: AnswerLater
 ) -> None:
     """execute and execute_async pass the driver's arguments through; no timeout, none sent."""
     context, request = new_request()
@@ -170,10 +173,8 @@ def test_arguments_reach_the_driver_in_its_order(
     assert "timeout" not in session.calls[1][2]
     assert session.calls[1][2]["execution_profile"] is EXEC_PROFILE_DEFAULT
 
-    worker = threading.Timer(0.01, lambda: complete(session.futures[2]))
-    worker.start()
-    context.db.execute("SELECT 3", None, 1.5, paging_state=b"page")
-    worker.join()
+    with answer_later(lambda: complete(session.futures[2])):
+        context.db.execute("SELECT 3", None, 1.5, paging_state=b"page")
     assert session.calls[2][2]["timeout"] == 1.5
     assert session.calls[2][2]["paging_state"] == b"page"
     for future in session.futures[:2]:
