@@ -6,6 +6,7 @@ import collections
 import contextlib
 import datetime
 import logging
+import select
 import socket
 import threading
 import time
@@ -57,16 +58,32 @@ def describe_endpoint(endpoint: EndpointConfiguration) -> str:
 
 
 class _Connection:
-    """An open protocol and when its connection was made."""
+    """An open protocol, its socket and when its connection was made."""
 
-    __slots__ = ("created", "protocol")
+    __slots__ = ("created", "protocol", "socket")
 
-    def __init__(self, protocol: Any, created: float) -> None:
+    def __init__(self, protocol: Any, created: float, sock: TSocket) -> None:
         self.protocol = protocol
         self.created = created
+        self.socket = sock
 
     def close(self) -> None:
         self.protocol.trans.close()
+
+    def closed_by_server(self) -> bool:
+        """Whether the server has ended the connection, seen without blocking.
+
+        Between calls the server has nothing to send, so anything readable (an end-of-file,
+        a reset, or bytes no call asked for) means the connection cannot be used.
+        """
+        handle = self.socket.handle
+        if handle is None:
+            return True
+        try:
+            readable, _, _ = select.select([handle], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
 
 
 class ThriftConnectionPool:
@@ -74,7 +91,10 @@ class ThriftConnectionPool:
 
     Connections are made lazily, when a request finds no open connection in the pool, and
     are reused most-recently-returned first. A connection older than ``max_age`` is closed
-    and replaced when it is next taken from the pool, as is one the server has closed.
+    and replaced when it is next taken from the pool, as is one the server has closed: before
+    handing a pooled connection out, the pool looks (without blocking) for an end-of-file or
+    anything else readable on its socket, so a call is never sent into a connection the
+    server has ended, as a server ending each connection after its call while it drains does.
 
     The pool has ``size`` slots. :meth:`connection` takes a slot (waiting up to ``timeout``
     seconds for one), and always gives it back, whatever happens: a failed connection
@@ -182,7 +202,7 @@ class ThriftConnectionPool:
         conn = self._slots.pop()
         try:
             if conn is not None and (
-                time.monotonic() - conn.created > self.max_age or not conn.protocol.trans.isOpen()
+                time.monotonic() - conn.created > self.max_age or conn.closed_by_server()
             ):
                 conn.close()
                 conn = None
@@ -216,7 +236,8 @@ class ThriftConnectionPool:
         attempt = 0
         for _ in RetryPolicy.new(attempts=self.max_retries, backoff=_CONNECT_BACKOFF):
             attempt += 1
-            transport = TBufferedTransport(self._make_socket())
+            sock = self._make_socket()
+            transport = TBufferedTransport(sock)
             try:
                 transport.open()
             except (TTransportException, OSError) as exc:
@@ -234,7 +255,7 @@ class ThriftConnectionPool:
             except BaseException:
                 transport.close()
                 raise
-            return _Connection(protocol, time.monotonic())
+            return _Connection(protocol, time.monotonic(), sock)
         raise TTransportException(
             TTransportException.NOT_OPEN,
             f"giving up after {attempt} attempt(s) to connect to {self._address}: {last_error}",
