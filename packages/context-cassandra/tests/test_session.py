@@ -314,6 +314,8 @@ def test_other_attributes_are_the_sessions(new_request: NewRequest, session: Any
     assert context.db.calls is session.calls
     with pytest.raises(AttributeError):
         context.db.no_such_attribute  # noqa: B018
+    with pytest.raises(AttributeError):
+        CassandraSessionAdapter.__new__(CassandraSessionAdapter).keyspace  # noqa: B018
     request.finish()
 
 

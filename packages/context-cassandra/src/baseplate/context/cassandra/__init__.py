@@ -27,13 +27,9 @@ from __future__ import annotations
 from types import FunctionType
 
 from baseplate.context.cassandra._config import cluster_from_config
-from baseplate.context.cassandra._session import (
-    STATEMENT_TAG_LIMIT,
-    CassandraContextFactory,
-    CassandraResponseFuture,
-    CassandraSessionAdapter,
-    statement_text,
-)
+from baseplate.context.cassandra._future import CassandraResponseFuture
+from baseplate.context.cassandra._session import CassandraContextFactory, CassandraSessionAdapter
+from baseplate.context.cassandra._statements import STATEMENT_TAG_LIMIT, statement_text
 
 __all__ = [
     "STATEMENT_TAG_LIMIT",

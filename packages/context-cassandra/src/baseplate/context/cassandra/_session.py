@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
-from cassandra.cluster import EXEC_PROFILE_DEFAULT, ResponseFuture, ResultSet, Session
-from cassandra.query import BatchStatement, BoundStatement, PreparedStatement, Statement
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, ResultSet, Session
+from cassandra.query import PreparedStatement
 
+from baseplate.context.cassandra._future import CassandraResponseFuture, _SpanFinisher
+from baseplate.context.cassandra._statements import _StatementCache, statement_text
 from baseplate.core import ContextFactory, Span
-
-#: The longest statement text a span's ``statement`` tag holds; longer text is cut there.
-STATEMENT_TAG_LIMIT = 1000
-
-# How long result() waits, once the driver has the result, for the callback that finishes
-# the span: the driver wakes result() before it runs the callbacks, in another thread.
-_CALLBACK_WAIT = 0.01
 
 _DEFAULT_CACHE_SIZE = 1000
 
@@ -30,147 +22,6 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
-
-
-def statement_text(query: Any) -> str:
-    """Return the CQL text of a query, as the ``statement`` tag holds it.
-
-    A string is the text itself; a simple or prepared statement gives its query string, a
-    bound statement its prepared statement's; a batch is ``BATCH``. Bound values are never
-    part of it. Text longer than :data:`STATEMENT_TAG_LIMIT` is cut there and ends in ``...``.
-    """
-    if isinstance(query, str):
-        text = query
-    elif isinstance(query, BoundStatement):
-        text = query.prepared_statement.query_string
-    elif isinstance(query, BatchStatement):
-        text = "BATCH"
-    elif isinstance(query, (PreparedStatement, Statement)):
-        text = getattr(query, "query_string", None) or type(query).__name__
-    else:
-        text = type(query).__name__
-    if len(text) > STATEMENT_TAG_LIMIT:
-        text = text[: STATEMENT_TAG_LIMIT - 3] + "..."
-    return text
-
-
-class _SpanFinisher:
-    """The callbacks that finish one query's span, and the event saying it is finished."""
-
-    __slots__ = ("done", "span")
-
-    def __init__(self, span: Span) -> None:
-        self.span = span
-        self.done = threading.Event()
-
-    def on_result(self, _result: Any) -> None:
-        try:
-            self.span.finish()
-        finally:
-            self.done.set()
-
-    def on_error(self, error: BaseException) -> None:
-        try:
-            self.span.finish((type(error), error, error.__traceback__))
-        finally:
-            self.done.set()
-
-
-class CassandraResponseFuture:
-    """The future of one query made through the context's session; wraps the driver's.
-
-    It behaves as the driver's :class:`cassandra.cluster.ResponseFuture` (every attribute not
-    defined here is the driver future's), with one difference: :meth:`result` returns only
-    once the query's span has finished (or after at most 10 ms more), so a request that
-    waits for a result sees the span of that query over.
-
-    Made by :meth:`CassandraSessionAdapter.execute_async`; not usually built directly.
-
-    Args:
-        future: The driver's future of the query.
-        span_finished: Set once the query's span has finished.
-
-    Attributes:
-        future: The driver's :class:`~cassandra.cluster.ResponseFuture`.
-
-    .. versionadded:: 0.1.0
-    """
-
-    def __init__(self, future: ResponseFuture, span_finished: threading.Event) -> None:
-        self.future = future
-        self._span_finished = span_finished
-
-    def result(self) -> ResultSet:
-        """Wait for the query's result and return it, as the driver's future does.
-
-        Raises:
-            Exception: what the query failed with (e.g.
-                :exc:`cassandra.OperationTimedOut`, :exc:`cassandra.InvalidRequest`).
-        """
-        try:
-            return self.future.result()
-        finally:
-            self._span_finished.wait(_CALLBACK_WAIT)
-
-    def add_callback(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Call ``fn(result, *args, **kwargs)`` when the result arrives (see the driver's)."""
-        self.future.add_callback(fn, *args, **kwargs)
-
-    def add_errback(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Call ``fn(exception, *args, **kwargs)`` if the query fails (see the driver's)."""
-        self.future.add_errback(fn, *args, **kwargs)
-
-    def add_callbacks(
-        self,
-        callback: Callable[..., Any],
-        errback: Callable[..., Any],
-        callback_args: tuple[Any, ...] = (),
-        callback_kwargs: dict[str, Any] | None = None,
-        errback_args: tuple[Any, ...] = (),
-        errback_kwargs: dict[str, Any] | None = None,
-    ) -> None:
-        """Add a callback and an errback at once (see the driver's)."""
-        self.future.add_callbacks(
-            callback,
-            errback,
-            callback_args=callback_args,
-            callback_kwargs=callback_kwargs,
-            errback_args=errback_args,
-            errback_kwargs=errback_kwargs,
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.future, name)
-
-    def __repr__(self) -> str:
-        return f"<CassandraResponseFuture of {self.future!r}>"
-
-
-class _StatementCache:
-    """Prepared statements by (query text, keyspace), the least recently used dropped first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._statements: OrderedDict[tuple[str, str | None], PreparedStatement] = OrderedDict()
-
-    def get(self, key: tuple[str, str | None]) -> PreparedStatement | None:
-        with self._lock:
-            statement = self._statements.get(key)
-            if statement is not None:
-                self._statements.move_to_end(key)
-            return statement
-
-    def put(self, key: tuple[str, str | None], statement: PreparedStatement) -> None:
-        with self._lock:
-            self._statements[key] = statement
-            self._statements.move_to_end(key)
-            while len(self._statements) > self.size:
-                self._statements.popitem(last=False)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._statements)
 
 
 class CassandraSessionAdapter:
@@ -203,6 +54,8 @@ class CassandraSessionAdapter:
         self._prepare_name = f"{name}.prepare"
 
     def __getattr__(self, name: str) -> Any:
+        if name == "session":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
         return getattr(self.session, name)
 
     def execute(
