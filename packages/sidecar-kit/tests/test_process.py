@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from baseplate.sidecar_kit import configure_logging, stop_on_signals
+from baseplate.sidecar_kit import argument_parser, configure_logging, stop_on_signals
 
 
 @pytest.fixture
@@ -53,3 +53,16 @@ def test_logging_goes_to_the_root_logger_at_the_level_asked(
         (handler,) = root.handlers
         record = logging.LogRecord("a.logger", logging.INFO, __file__, 1, "said", None, None)
         assert handler.format(record).endswith(":INFO:a.logger:said")
+
+
+def test_the_command_line_takes_the_ini_file_and_debug() -> None:
+    """The INI file is positional and --debug a flag; the caller's own arguments parse too;
+    --help names the section."""
+    parser = argument_parser("prog", "Does things.", "thing:NAME")
+    parser.add_argument("--once", action="store_true")
+
+    args = parser.parse_args(["app.ini", "--debug", "--once"])
+
+    assert ("app.ini", True, True) == (args.config_file, args.debug, args.once)
+    assert not parser.parse_args(["app.ini"]).debug
+    assert "the INI file with a [thing:NAME] section" in parser.format_help()

@@ -158,17 +158,16 @@ def _metrics_client(raw: dict[str, str]) -> MetricsClient | None:
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="baseplate-event-publisher",
-        description="Read events from an event queue and post them to the event collector.",
+    parser = sidecar_kit.argument_parser(
+        "baseplate-event-publisher",
+        "Read events from an event queue and post them to the event collector.",
+        "event-publisher:NAME",
     )
-    parser.add_argument("config_file", help="the INI file with an [event-publisher:NAME] section")
     parser.add_argument(
         "--queue-name",
         default="main",
         help="the queue to read, /events-NAME, and the section to use (default: main)",
     )
-    parser.add_argument("--debug", action="store_true", help="log at debug level")
     return parser.parse_args(argv)
 
 

@@ -23,10 +23,7 @@ STARTUP_ERRORS = (OSError, configparser.Error, config.ConfigurationError, Secret
 def argument_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """Return a parser of what both tools take: the INI file first (the caller adds its
     other arguments after it) and ``--debug``."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("config_file", help=f"the INI file with a [{SECTION}] section")
-    parser.add_argument("--debug", action="store_true", help="log at debug level")
-    return parser
+    return sidecar_kit.argument_parser(prog, description, SECTION)
 
 
 def configure_logging(debug: bool) -> None:

@@ -12,8 +12,8 @@ does) share:
   it;
 * :func:`relay` and :func:`requeue`: a queue's messages read into batches, and put back
   when they could not be delivered;
-* :func:`configure_logging` and :func:`stop_on_signals`: the process's logging and its
-  stopping on SIGTERM or SIGINT.
+* :func:`argument_parser`, :func:`configure_logging` and :func:`stop_on_signals`: the
+  command line, the process's logging and its stopping on SIGTERM or SIGINT.
 
 The name says what it is: a kit for sidecars. It is not ``baseplate.sidecars`` (plural),
 the namespace level whose modules are the sidecars themselves under the names the original
@@ -45,7 +45,12 @@ from baseplate.sidecar_kit._batch import (
 )
 from baseplate.sidecar_kit._collector import Answer, CollectorClient, Outcome, classify
 from baseplate.sidecar_kit._poster import BACKOFF_INITIAL, BACKOFF_MAX, Poster, RetryingPoster
-from baseplate.sidecar_kit._process import LOG_FORMAT, configure_logging, stop_on_signals
+from baseplate.sidecar_kit._process import (
+    LOG_FORMAT,
+    argument_parser,
+    configure_logging,
+    stop_on_signals,
+)
 from baseplate.sidecar_kit._relay import (
     DRAIN_PAUSE,
     QUEUE_READ_TIMEOUT,
@@ -71,6 +76,7 @@ __all__ = [
     "Poster",
     "Queue",
     "RetryingPoster",
+    "argument_parser",
     "classify",
     "configure_logging",
     "relay",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import threading
@@ -9,6 +10,25 @@ from types import FrameType
 
 #: The format of every sidecar's log lines.
 LOG_FORMAT = "%(asctime)s:%(levelname)s:%(name)s:%(message)s"
+
+
+def argument_parser(prog: str, description: str, section: str) -> argparse.ArgumentParser:
+    """Return a command-line parser with what every sidecar takes: its INI file and ``--debug``.
+
+    The caller adds its own arguments and parses; ``config_file`` and ``debug`` are in the
+    result.
+
+    Args:
+        prog: The program's name, for the usage line.
+        description: What it does, for ``--help``.
+        section: The INI file's section it reads, without brackets, for ``--help``.
+
+    .. versionadded:: 0.1.0
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("config_file", help=f"the INI file with a [{section}] section")
+    parser.add_argument("--debug", action="store_true", help="log at debug level")
+    return parser
 
 
 def configure_logging(debug: bool) -> None:

@@ -119,17 +119,16 @@ _FETCHER_EXTRA = "baseplate-secrets[fetcher]"
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="baseplate-secrets-fetcher",
-        description="Fetch secrets from Vault into a local file and keep it up to date.",
+    parser = sidecar_kit.argument_parser(
+        "baseplate-secrets-fetcher",
+        "Fetch secrets from Vault into a local file and keep it up to date.",
+        _SECTION,
     )
-    parser.add_argument("config_file", help="the INI file with a [secret-fetcher] section")
     parser.add_argument(
         "--once",
         action="store_true",
         help="fetch once and exit: 0 when the file is up to date, 1 when fetching failed",
     )
-    parser.add_argument("--debug", action="store_true", help="log at debug level")
     return parser.parse_args(argv)
 
 

@@ -168,11 +168,11 @@ def _version() -> str:
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="baseplate-trace-publisher",
-        description="Read spans from a trace queue and post them to a Zipkin collector.",
+    parser = sidecar_kit.argument_parser(
+        "baseplate-trace-publisher",
+        "Read spans from a trace queue and post them to a Zipkin collector.",
+        "trace-publisher:NAME",
     )
-    parser.add_argument("config_file", help="the INI file with a [trace-publisher:NAME] section")
     parser.add_argument(
         "--queue-name",
         default="main",
@@ -184,7 +184,6 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the [app:NAME] section to take metrics.* keys from if the publisher's "
         "section has none (default: main)",
     )
-    parser.add_argument("--debug", action="store_true", help="log at debug level")
     return parser.parse_args(argv)
 
 
