@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from unittest import mock
 
-from baseplate.sidecar_kit import JSONArrayBatch, relay, requeue
+import pytest
+
+from baseplate.sidecar_kit import Answer, JSONArrayBatch, RetryingPoster, relay, requeue
 
 
 class Empty(Exception):
@@ -80,3 +84,42 @@ def test_requeue_puts_back_as_many_as_fit_in_order() -> None:
 
     assert 2 == requeue(queue, [b"a", b"b", b"c"], Empty)
     assert [b"x", b"a", b"b"] == queue.messages
+
+
+def test_put_back_counts_and_logs_what_was_lost(caplog: pytest.LogCaptureFixture) -> None:
+    """The poster's put_back requeues what fits, counts the rest in dropped and logs one
+    line at the level and in the words it was given."""
+
+    class Client:
+        url = "http://collector/v1"
+
+        def post(self, body: bytes) -> Answer:
+            raise AssertionError("not posted")
+
+    class Counter:
+        def __init__(self) -> None:
+            self.total = 0
+
+        def increment(self, delta: float = 1) -> None:
+            self.total += int(delta)
+
+    dropped = Counter()
+    metrics = mock.Mock()
+    metrics.counter.side_effect = lambda name: dropped if name == "dropped" else mock.Mock()
+    logger = logging.getLogger("test.put_back")
+    poster = RetryingPoster(
+        Client(), "span", logger, metrics, stopping="Shutting down", stopping_level=logging.ERROR
+    )
+    queue = ListQueue([], capacity=1)
+
+    with caplog.at_level(logging.INFO, logger="test.put_back"):
+        poster.put_back(queue, [b"a", b"b", b"c"], Empty)
+
+    assert ([b"a"], 2) == (queue.messages, dropped.total)
+    assert [
+        (
+            logging.ERROR,
+            "Shutting down while http://collector/v1 fails: 1 undelivered span(s) put back on "
+            "the queue for the next publisher, 2 lost (the queue was full)",
+        )
+    ] == [(record.levelno, record.getMessage()) for record in caplog.records]

@@ -7,7 +7,7 @@ import threading
 
 from baseplate.core import MetricsClient
 from baseplate.message_queue import MessageQueue, TimedOutError
-from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX, RetryingPoster, relay, requeue
+from baseplate.sidecar_kit import BACKOFF_INITIAL, BACKOFF_MAX, RetryingPoster, relay
 
 from ._batch import Batch
 from ._collector import CollectorClient
@@ -81,19 +81,4 @@ def _publish(queue: MessageQueue, publisher: BatchPublisher, batch: Batch) -> No
     outcome = publisher.publish(batch.serialize(), len(items))
     batch.reset()
     if outcome is None:
-        _requeue(queue, publisher, items)
-
-
-def _requeue(queue: MessageQueue, publisher: BatchPublisher, items: list[bytes]) -> None:
-    """Put undelivered events back on the queue for the next publisher, as many as fit."""
-    returned = requeue(queue, items, TimedOutError)
-    lost = len(items) - returned
-    if lost:
-        publisher.increment("dropped", lost)
-    logger.warning(
-        "Stopping while %s fails: %d undelivered event(s) put back on the queue for the "
-        "next publisher, %d lost (the queue was full)",
-        publisher.url,
-        returned,
-        lost,
-    )
+        publisher.put_back(queue, items, TimedOutError)

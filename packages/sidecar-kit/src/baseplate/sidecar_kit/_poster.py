@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from baseplate.core import MetricsClient
 
 from ._collector import Answer, Outcome
+from ._relay import Queue, requeue
 
 #: The first pause after a failed post, in seconds; it doubles after each failure ...
 BACKOFF_INITIAL = 0.5
@@ -58,6 +59,8 @@ class RetryingPoster:
         retry_limit: How many failed attempts at one batch before an error is logged;
             ``None`` logs no such error.
         count_failures: Whether to count each failed attempt in ``failed`` too.
+        stopping: How :meth:`put_back`'s log line begins (``"Stopping"``).
+        stopping_level: The level it is logged at.
 
     Attributes:
         client: As given.
@@ -77,6 +80,8 @@ class RetryingPoster:
         backoff_max: float = BACKOFF_MAX,
         retry_limit: int | None = None,
         count_failures: bool = False,
+        stopping: str = "Stopping",
+        stopping_level: int = logging.WARNING,
     ) -> None:
         self.client = client
         self.url = client.url
@@ -90,6 +95,11 @@ class RetryingPoster:
         self._could_not_post = f"Could not post %d {noun}(s) to %s: %s"
         self._refused = (
             f"Collector %s refused a batch of %d {noun}(s) with %d; dropping it. Response: %.1000s"
+        )
+        self._stopping_level = stopping_level
+        self._put_back = (
+            f"{stopping} while %s fails: %d undelivered {noun}(s) put back on the queue for "
+            "the next publisher, %d lost (the queue was full)"
         )
         self._still_failing = (
             f"Posting %d {noun}(s) to %s has failed %d times; still retrying. Meanwhile "
@@ -149,3 +159,20 @@ class RetryingPoster:
             if self.stop_event.wait(delay):
                 return None
             delay = min(delay * 2, self.backoff_max)
+
+    def put_back(self, queue: Queue, items: Sequence[bytes], timed_out: type[Exception]) -> None:
+        """Put a batch that stopping cut short back on ``queue`` for the next publisher.
+
+        As many items as fit go back (see :func:`requeue`); the rest are counted in
+        ``dropped``. One line is logged, with how many went back and how many were lost.
+
+        Args:
+            queue: The queue the items came from, which outlives this process.
+            items: The undelivered items.
+            timed_out: The exception ``queue`` raises when it is full.
+        """
+        returned = requeue(queue, items, timed_out)
+        lost = len(items) - returned
+        if lost:
+            self.increment("dropped", lost)
+        self._logger.log(self._stopping_level, self._put_back, self.url, returned, lost)

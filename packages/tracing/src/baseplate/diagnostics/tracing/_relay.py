@@ -16,7 +16,6 @@ from baseplate.sidecar_kit import (
     CollectorClient,
     RetryingPoster,
     relay,
-    requeue,
 )
 
 from ._batch import SpanBatch
@@ -81,6 +80,8 @@ class ZipkinPublisher(RetryingPoster):
             backoff_initial=backoff_initial,
             backoff_max=backoff_max,
             retry_limit=retry_limit,
+            stopping="Shutting down",
+            stopping_level=logging.ERROR,
         )
         self.client: CollectorClient = client
         self.post_timeout = post_timeout
@@ -167,19 +168,4 @@ def _publish(queue: MessageQueue, publisher: ZipkinPublisher, batch: SpanBatch) 
         outcome = publisher.publish(batch.serialize(), len(batch))
         batch.reset()
     if outcome is None:
-        _requeue(queue, publisher, items)
-
-
-def _requeue(queue: MessageQueue, publisher: ZipkinPublisher, items: list[bytes]) -> None:
-    """Put undelivered spans back on the queue for the next publisher, as many as fit."""
-    returned = requeue(queue, items, TimedOutError)
-    lost = len(items) - returned
-    if lost:
-        publisher.increment("dropped", lost)
-    logger.error(
-        "Shutting down while %s fails: %d undelivered span(s) put back on the queue for "
-        "the next publisher, %d lost (the queue was full)",
-        publisher.url,
-        returned,
-        lost,
-    )
+        publisher.put_back(queue, items, TimedOutError)
