@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import socket
 from typing import Any
 
@@ -24,6 +25,20 @@ def set_no_delay(sock: Any) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def hold_until_close(sock: Any) -> None:
+    """Keep what is sent on ``sock`` from now on in the kernel until the socket is closed.
+
+    The answer to a connection's last call then leaves in the same segment as the end-of-file,
+    so a client that gets the answer sees the connection closed before it can send another
+    call into it. Without ``TCP_CORK`` (not Linux, or not TCP) the end-of-file follows the
+    answer at once instead.
+    """
+    cork = getattr(socket, "TCP_CORK", None)
+    if cork is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+
+
 def yield_to_other_connections() -> None:
     """Let every other ready connection run before this one reads its next request.
 
@@ -34,38 +49,130 @@ def yield_to_other_connections() -> None:
     gevent.sleep(0)
 
 
+#: Seconds a connection that has not yet sent its first request gets to send it once the
+#: listener has closed: its client connected to send one, so it is not closed at once.
+FIRST_REQUEST_GRACE = 0.5
+
+
+def has_input(sock: Any) -> bool:
+    """Whether ``sock`` has something to read (data or an end-of-file), seen without blocking."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed already
+        return False
+    return bool(readable)
+
+
 class ConnectionTracker:
     """Counts in-flight requests and knows which connections sit between requests.
 
-    A graceful stop closes the idle connections straight away and lets the busy ones finish
-    their current request; each busy connection closes itself afterwards because
-    :attr:`closing` is set.
+    While the server drains (:attr:`draining`), every connection ends after its current
+    response, so keep-alive clients move to new connections while the listener still accepts.
+    When the server stops (:attr:`closing`), a connection waiting for its next request is
+    closed at once unless that request has already arrived (it is served, and the connection
+    ends after it) or it has not sent its first request yet (it gets
+    :data:`FIRST_REQUEST_GRACE` seconds to send it). Busy connections finish their current
+    request and then close themselves.
     """
 
-    __slots__ = ("active_requests", "closing", "idle")
+    __slots__ = ("active_requests", "closing", "draining", "first_request_grace", "idle", "new")
 
-    def __init__(self) -> None:
+    def __init__(self, first_request_grace: float = FIRST_REQUEST_GRACE) -> None:
         #: Requests being handled right now.
         self.active_requests = 0
+        #: Set when the drain starts: connections end after their current response.
+        self.draining = False
         #: Set when the server stops: connections end after their current request.
         self.closing = False
         #: Sockets of connections that are waiting for their next request.
         self.idle: set[Any] = set()
+        #: Those of :attr:`idle` that have not sent their first request yet.
+        self.new: set[Any] = set()
+        #: Seconds a new connection gets to send its first request once stopping.
+        self.first_request_grace = first_request_grace
+
+    @property
+    def ending(self) -> bool:
+        """Whether a connection should end after its current response (draining or closing)."""
+        return self.draining or self.closing
+
+    def start_waiting(self, sock: Any, *, first: bool) -> bool:
+        """Note that a connection is about to wait for its next request.
+
+        Args:
+            sock: The connection's socket.
+            first: Whether the request it waits for is its first.
+
+        Returns:
+            ``False`` when the connection should end instead (the server is stopping and
+            nothing has arrived on a connection that has served a request already).
+        """
+        if self.closing and not has_input(sock):
+            if not first:
+                return False
+            gevent.spawn_later(self.first_request_grace, self._close_if_waiting, sock)
+        self.idle.add(sock)
+        if first:
+            self.new.add(sock)
+        return True
+
+    def stop_waiting(self, sock: Any) -> None:
+        """Note that a connection's request has arrived (or the connection has ended)."""
+        self.idle.discard(sock)
+        self.new.discard(sock)
 
     def close_idle_connections(self) -> None:
-        """Set :attr:`closing` and wake every idle connection with an end-of-file."""
+        """Set :attr:`closing` and end the connections that wait with nothing to read.
+
+        A waiting connection whose next request has already arrived is left to serve it; one
+        that has not sent its first request gets :attr:`first_request_grace` seconds; every
+        other one is woken at once with an end-of-file.
+        """
         self.closing = True
         for sock in list(self.idle):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+            if has_input(sock):
+                continue
+            if sock in self.new:
+                gevent.spawn_later(self.first_request_grace, self._close_if_waiting, sock)
+            else:
+                _shut_down(sock)
+
+    def _close_if_waiting(self, sock: Any) -> None:
+        if sock in self.idle and not has_input(sock):
+            _shut_down(sock)
+
+
+def _shut_down(sock: Any) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def accept_waiting_connections(server: Any) -> None:
+    """Accept the connections waiting in the listener's backlog before it closes.
+
+    Their clients have connected and may have sent a request already; closing the listener
+    with them in the backlog would reset them. Stops early when the server is full.
+    """
+    if server.closed:
+        return
+    server.stop_accepting()
+    while not server.full():
+        try:
+            accepted = server.do_read()
+        except OSError:
+            return
+        if not accepted:
+            return
+        server.do_handle(*accepted)
 
 
 def stop_gracefully(server: Any, tracker: ConnectionTracker, timeout: float) -> None:
     """Stop a gevent server: close the listener, end idle connections, wait, then kill.
 
-    Requests in progress get ``timeout`` seconds to finish; connections still running after
-    that are killed.
+    Connections already in the listener's backlog are accepted first. Requests in progress
+    get ``timeout`` seconds to finish; connections still running after that are killed.
     """
+    accept_waiting_connections(server)
     server.close()
     tracker.close_idle_connections()
     pool = server.pool
@@ -100,8 +207,22 @@ class GracefulServerMixin:
         """The number of requests being handled right now."""
         return self.tracker.active_requests
 
+    def start_draining(self) -> None:
+        """Start the drain: from now on every connection ends after its current response.
+
+        ``baseplate-serve`` calls this when a shutdown signal arrives and ``drain_time`` is
+        set; the listener keeps accepting until :meth:`stop`, so clients that kept their
+        connection alive move to a new one instead of waiting on one about to close.
+
+        .. versionadded:: 0.1.0
+        """
+        self.tracker.draining = True
+
     def stop(self, timeout: float | None = None) -> None:
         """Stop accepting, close idle connections and let in-flight requests finish.
+
+        A connection whose next request has already arrived is served first (see
+        :class:`ConnectionTracker`).
 
         Args:
             timeout: Seconds to wait for in-flight requests before killing them; the

@@ -124,7 +124,9 @@ def serve_until_signalled(server: Any, *, drain_time: float = 0.0) -> None:
     """Start ``server`` and serve until a shutdown signal, then stop gracefully.
 
     On SIGTERM, SIGUSR2 or SIGINT: the state becomes :attr:`~ServerState.DRAINING` for
-    ``drain_time`` seconds (readiness checks fail, requests are still served), then
+    ``drain_time`` seconds (readiness checks fail, requests are still served, and a server
+    with a ``start_draining()`` method, as the built-in ones have, is told so: they end each
+    connection after its current response), then
     :attr:`~ServerState.STOPPING` and ``server.stop()`` closes the listener and waits for
     in-flight requests (up to the server's ``stop_timeout``). A second signal ends the drain
     early, or, while stopping, kills the remaining requests. SIGUSR1 logs every greenlet's
@@ -147,6 +149,9 @@ def serve_until_signalled(server: Any, *, drain_time: float = 0.0) -> None:
 
         if drain_time > 0:
             set_state(ServerState.DRAINING)
+            start_draining = getattr(server, "start_draining", None)
+            if callable(start_draining):
+                start_draining()
             logger.info("Draining for %g seconds: readiness checks fail from now on", drain_time)
             shutdown.hurry.wait(drain_time)
             shutdown.hurry.clear()

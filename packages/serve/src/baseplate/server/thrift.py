@@ -20,6 +20,16 @@ Example:
     factory = baseplate.server.thrift
     stop_timeout = 10 seconds
 
+A graceful stop answers every call a client has sent. While the server drains
+(``drain_time``), each connection is closed after the call it answers, so pooled clients
+open new connections while the listener still accepts
+(:class:`~baseplate.thrift_pool.ThriftConnectionPool` sees the end-of-file before it hands a
+connection out). When the drain ends, connections in the listener's backlog are accepted
+and the listener is closed; then a connection whose next call has already arrived is
+answered before it closes, one that has not sent its first call gets half a second to send
+it, and one with nothing to read is closed at once. Calls in flight finish, up to
+``stop_timeout``.
+
 This module needs the ``thrift`` extra: ``pip install baseplate-serve[thrift]``.
 """
 
@@ -38,6 +48,7 @@ from baseplate.integration.thrift import server_protocol_factory
 from baseplate.server._connections import (
     ConnectionTracker,
     GracefulServerMixin,
+    hold_until_close,
     set_no_delay,
     yield_to_other_connections,
 )
@@ -161,21 +172,26 @@ class BaseplateThriftServer(GracefulServerMixin, StreamServer):
         protocol = self.protocol_factory.getProtocol(transport)
         process = self.processor.process
         first = True
+        last = False  # whether the call being answered is this connection's last
         try:
             while True:
                 if not transport.has_buffered_input:
                     if not first:
+                        if last:
+                            break
                         yield_to_other_connections()
-                    first = False
-                    if tracker.closing:
+                    if not tracker.start_waiting(sock, first=first):
                         break
-                    tracker.idle.add(sock)
                     try:
                         more = transport.fill()
                     finally:
-                        tracker.idle.discard(sock)
+                        tracker.stop_waiting(sock)
                     if not more:
                         break
+                first = False
+                if tracker.ending and not last:
+                    last = True
+                    hold_until_close(sock)
                 tracker.active_requests += 1
                 try:
                     process(protocol, protocol)

@@ -21,9 +21,16 @@ Example:
     stop_timeout = 10 seconds
     drain_time = 5 seconds
 
-Each accepted TCP connection has ``TCP_NODELAY`` set. On a graceful stop the listener is
-closed, connections waiting for their next request are closed at once, and connections in the
-middle of a request answer it with ``Connection: close``.
+Each accepted TCP connection has ``TCP_NODELAY`` set.
+
+On a graceful stop nothing a client has sent is lost. While the server drains
+(``drain_time`` of the ``baseplate-serve`` section), every response carries
+``Connection: close`` and its connection ends after it, so keep-alive clients move to new
+connections while the listener still accepts. When the drain ends, connections waiting in
+the listener's backlog are accepted and the listener is closed; then a connection whose
+next request has already arrived is served (with ``Connection: close``) before it closes,
+one that has not sent its first request gets half a second to send it, and one with nothing
+to read is closed at once. Requests in flight finish, up to ``stop_timeout``.
 """
 
 from __future__ import annotations
@@ -62,17 +69,17 @@ class _BaseplateHandlerMixin:
 
     def read_requestline(self) -> str:
         tracker = self.server.tracker
-        if self._baseplate_requests_seen:
+        first = not self._baseplate_requests_seen
+        if not first:
             yield_to_other_connections()
         self._baseplate_requests_seen += 1
-        if tracker.closing:
-            return ""  # ends the connection
         sock = self.socket
-        tracker.idle.add(sock)
+        if not tracker.start_waiting(sock, first=first):
+            return ""  # ends the connection
         try:
             line: str = super().read_requestline()  # type: ignore[misc]
         finally:
-            tracker.idle.discard(sock)
+            tracker.stop_waiting(sock)
         return line
 
     def handle_one_response(self) -> None:
@@ -86,7 +93,7 @@ class _BaseplateHandlerMixin:
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
     ) -> Any:
-        if self.server.tracker.closing and not self.close_connection:
+        if self.server.tracker.ending and not self.close_connection:
             # Tell the client this connection ends with the response.
             self.close_connection = True
             if not any(name.lower() == "connection" for name, _ in headers):
