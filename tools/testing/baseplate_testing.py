@@ -20,6 +20,8 @@ called, so packages without it still collect their tests.
   spans recorded (the instrumented clients' tests).
 - :func:`start_request`: a new request's context and started server span, for tests that
   act on the request in steps (finish it while a client's call is still running, say).
+- :func:`fuzz_settings`: the hypothesis profile of the property tests that feed untrusted
+  input to a parser: a few hundred examples each in the gate, 10,000 under ``nox -s fuzz``.
 """
 
 from __future__ import annotations
@@ -530,3 +532,37 @@ def start_request(baseplate: Baseplate, name: str = "request") -> tuple[RequestC
     span = baseplate.make_server_span(context, name)
     span.start()
     return context, span
+
+
+#: The environment variable naming the fuzz tests' hypothesis profile.
+FUZZ_PROFILE_VARIABLE = "BASEPLATE_FUZZ_PROFILE"
+#: Examples per parser in each profile: ``gate`` (the default) and ``fuzz`` (``nox -s fuzz``).
+FUZZ_PROFILES = {"gate": 300, "fuzz": 10_000}
+
+
+def fuzz_settings() -> Any:
+    """Return the hypothesis settings of a property test of a parser of untrusted input.
+
+    The profile is the one ``BASEPLATE_FUZZ_PROFILE`` names, ``gate`` when it is unset (see
+    :data:`FUZZ_PROFILES`); both are registered with hypothesis as ``baseplate-<name>``. A
+    parser must answer each example within two seconds (a hang fails the test); the input
+    strategies may be slow to draw, which is not reported.
+
+    Raises:
+        ValueError: the variable names no profile.
+    """
+    from hypothesis import HealthCheck, settings
+
+    name = os.environ.get(FUZZ_PROFILE_VARIABLE, "gate")
+    if name not in FUZZ_PROFILES:
+        raise ValueError(
+            f"{FUZZ_PROFILE_VARIABLE}={name!r}: expected one of {sorted(FUZZ_PROFILES)}"
+        )
+    for profile, examples in FUZZ_PROFILES.items():
+        settings.register_profile(
+            f"baseplate-{profile}",
+            max_examples=examples,
+            deadline=2000,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+    return settings.get_profile(f"baseplate-{name}")

@@ -84,3 +84,34 @@ def test_bad_values_name_the_key(keys, message):
     """A bad value is a ConfigurationError naming the full key."""
     with pytest.raises(ConfigurationError, match=message):
         parse_server_section(keys)
+
+
+def test_network_limits_have_documented_defaults():
+    """16 MiB frames and a 30 s read timeout unless the section says otherwise."""
+    section = parse_server_section({})
+    assert (16 * 1024 * 1024, 30.0) == (section.max_frame_size, section.read_timeout)
+
+
+def test_network_limits_are_read():
+    """max_frame_size is a number of bytes; read_timeout a span of time, 0 for no limit."""
+    section = parse_server_section({"max_frame_size": "1024", "read_timeout": "2 seconds"})
+    assert (1024, 2.0) == (section.max_frame_size, section.read_timeout)
+    assert parse_server_section({"read_timeout": "0"}).read_timeout is None
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"max_frame_size": "0"}, "^max_frame_size: expected a whole number of at least 1"),
+        ({"max_frame_size": "16MiB"}, "^max_frame_size: "),
+        (
+            {"max_frame_size": str(2**30)},
+            "^max_frame_size: expected a number of bytes of at most 1073741822, got 1073741824",
+        ),
+        ({"read_timeout": "soon"}, "^read_timeout: "),
+    ],
+)
+def test_bad_network_limits_name_the_key(keys, message):
+    """A bad limit is a ConfigurationError naming the key and the value."""
+    with pytest.raises(ConfigurationError, match=message):
+        parse_server_section(keys)

@@ -18,6 +18,7 @@ import pytest
 from thrift.protocol.TBinaryProtocol import TBinaryProtocol
 from thrift.protocol.TCompactProtocol import TCompactProtocol
 from thrift.protocol.THeaderProtocol import THeaderProtocol
+from thrift.protocol.TProtocol import TProtocolException
 from thrift.Thrift import TApplicationException, TMessageType
 from thrift.transport.THeaderTransport import (
     THeaderClientType,
@@ -452,3 +453,66 @@ def test_answer_begin_is_one_write() -> None:
     protocol.trans.write = writes.append
     protocol.writeMessageBegin("greet", TMessageType.REPLY, 7)
     assert [strict_message_begin(b"greet", TMessageType.REPLY, 7)] == writes
+
+
+class TestUntrustedFrames:
+    """What the frame reader does with lengths and sizes a client chose."""
+
+    def test_a_negative_frame_length_is_refused_before_reading(self) -> None:
+        """Apache's reader reads nothing and fails on the empty frame; ours says why."""
+        transport = ServerHeaderTransport(
+            TMemoryBuffer(struct.pack("!i", -5) + b"\x00" * 16), ALL_CLIENT_TYPES
+        )
+        with pytest.raises(TTransportException, match="Negative frame size: -5") as caught:
+            transport.readFrame(0)
+        assert TTransportException.NEGATIVE_SIZE == caught.value.type
+
+    def test_max_frame_size_bounds_the_frame_read(self) -> None:
+        """A length over the factory's max_frame_size is refused from the length alone."""
+        protocol = server_protocol_factory(max_frame_size=64).getProtocol(
+            TMemoryBuffer(struct.pack("!i", 65))
+        )
+        with pytest.raises(TTransportException, match="Frame was too large") as caught:
+            protocol.readMessageBegin()
+        assert TTransportException.SIZE_LIMIT == caught.value.type
+
+    def test_max_frame_size_bounds_what_zlib_decompresses_to(self) -> None:
+        """A small compressed frame cannot expand past max_frame_size."""
+        frame = header_frame(b"\x00" * 100_000, zlib_transform=True)
+        assert len(frame) < 1000
+        protocol = server_protocol_factory(max_frame_size=4096).getProtocol(TMemoryBuffer(frame))
+        with pytest.raises(TTransportException) as caught:
+            protocol.readMessageBegin()
+        assert TTransportException.SIZE_LIMIT == caught.value.type
+
+    @pytest.mark.parametrize("size", [0, -1, 2**30])
+    def test_max_frame_size_out_of_range_is_refused(self, size: int) -> None:
+        with pytest.raises(ValueError, match=r"max_frame_size must be between 1 and \d+ bytes"):
+            server_protocol_factory(max_frame_size=size)
+
+    def test_a_message_running_into_a_frame_with_an_unknown_transform_is_a_transport_error(
+        self,
+    ) -> None:
+        """Found by the fuzz tests: Apache's reader raised the TApplicationException meant
+        for a message's start from the middle of one, and the server logged it as its own
+        failure."""
+        data = (
+            b"\x00\x00\x00\x0c\x0f\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+            b"\x00\x00\x00\r\x0f\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00"
+        )
+        protocol = server_protocol_factory().getProtocol(TMemoryBuffer(data))
+        with pytest.raises(TTransportException, match="runs on into a frame") as caught:
+            protocol.readMessageBegin()
+        assert isinstance(caught.value.__cause__, TApplicationException)
+
+    def test_a_corrupt_zlib_payload_is_a_protocol_error(self) -> None:
+        """Found by the fuzz tests: zlib.error got out of Apache's transform, a crash to the
+        server; it is invalid data from the client."""
+        data = (
+            b"\x00\x00\x00\x0c\x0f\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+            b"\x00\x00\x00\r\x0f\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01"
+        )
+        protocol = server_protocol_factory().getProtocol(TMemoryBuffer(data))
+        with pytest.raises(TProtocolException, match="zlib payload is corrupt") as caught:
+            protocol.readMessageBegin()
+        assert TProtocolException.INVALID_DATA == caught.value.type

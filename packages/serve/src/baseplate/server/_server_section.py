@@ -10,6 +10,13 @@ from baseplate import config
 
 _NO_TIME = datetime.timedelta(0)
 
+#: The default ``max_frame_size``: 16 MiB.
+DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024
+# Apache Thrift refuses a frame limit of a GiB or more.
+_MAX_FRAME_SIZE_LIMIT = 1024 * 1024 * 1024 - 2
+#: The default ``read_timeout``: 30 seconds.
+DEFAULT_READ_TIMEOUT = datetime.timedelta(seconds=30)
+
 # In the order the keys are checked, so the first bad one is the one reported.
 _SPEC: dict[str, Any] = {
     "factory": config.Optional(config.String, default=""),
@@ -23,6 +30,8 @@ _SPEC: dict[str, Any] = {
         },
     },
     "max_concurrency": config.Optional(config.PositiveInteger, default=None),
+    "max_frame_size": config.Optional(config.PositiveInteger, default=DEFAULT_MAX_FRAME_SIZE),
+    "read_timeout": config.Optional(config.TimespanOrSeconds, default=DEFAULT_READ_TIMEOUT),
     "stop_timeout": config.Optional(config.TimespanOrSeconds, default=_NO_TIME),
     "handler": config.Optional(config.String, default=None),
 }
@@ -78,6 +87,18 @@ class ServerSection(NamedTuple):
     handler: str | None
     """The dotted name of the WSGI server's handler class (``handler``), if one is given."""
 
+    max_frame_size: int = DEFAULT_MAX_FRAME_SIZE
+    """The largest Thrift frame the Thrift server reads, in bytes (``max_frame_size``; default
+    16 MiB, at most 1 GiB - 2): a connection that announces a longer one is closed before
+    any of it is read."""
+
+    read_timeout: float | None = DEFAULT_READ_TIMEOUT.total_seconds()
+    """Seconds a client may stay silent while the server waits for a new connection's first
+    request or for the rest of a request it has begun (``read_timeout``, a span of time or
+    a number of seconds; default 30; ``0`` for no limit, ``None`` here). The connection is
+    closed when it runs out. A kept-alive connection waiting for its next request is not
+    timed."""
+
 
 def parse_server_section(section: Mapping[str, str]) -> ServerSection:
     """Parse and check the keys of a ``[server:NAME]`` section that Baseplate reads.
@@ -99,6 +120,13 @@ def parse_server_section(section: Mapping[str, str]) -> ServerSection:
     .. versionadded:: 0.1.0
     """
     parsed = config.parse_config(section, _SPEC)
+    if parsed.max_frame_size > _MAX_FRAME_SIZE_LIMIT:
+        raise config.ConfigurationError(
+            "max_frame_size",
+            f"expected a number of bytes of at most {_MAX_FRAME_SIZE_LIMIT},"
+            f" got {parsed.max_frame_size!r}",
+        )
+    read_timeout = parsed.read_timeout.total_seconds()
     monitoring = parsed.monitoring
     blocked_hub: datetime.timedelta | None = monitoring.blocked_hub
     return ServerSection(
@@ -113,4 +141,6 @@ def parse_server_section(section: Mapping[str, str]) -> ServerSection:
         max_concurrency=parsed.max_concurrency,
         stop_timeout=parsed.stop_timeout.total_seconds(),
         handler=parsed.handler,
+        max_frame_size=parsed.max_frame_size,
+        read_timeout=read_timeout or None,
     )

@@ -17,6 +17,7 @@ classes byte for byte against Apache's own.
 from __future__ import annotations
 
 import struct
+import zlib
 from io import BytesIO
 from typing import Any
 
@@ -149,7 +150,12 @@ class ServerHeaderTransport(THeaderTransport):  # type: ignore[misc]  # thrift i
             self._read_unframed(first_word, req_sz)
             return
         if frame_size > self._max_frame_size:
+            # Refused before anything of that size is read or allocated.
             raise TTransportException(TTransportException.SIZE_LIMIT, "Frame was too large.")
+        if frame_size < 0:
+            raise TTransportException(
+                TTransportException.NEGATIVE_SIZE, f"Negative frame size: {frame_size}"
+            )
         frame = transport.readAll(frame_size)
         if len(frame) < 4:
             raise EOFError("the frame is too short to say its protocol")
@@ -168,6 +174,23 @@ class ServerHeaderTransport(THeaderTransport):  # type: ignore[misc]  # thrift i
                 TTransportException.INVALID_CLIENT_TYPE, "Could not detect client transport type."
             )
 
+    def read(self, sz: int) -> bytes:
+        """Read from the current frame, reading the next one when it is used up.
+
+        Raises:
+            TTransportException: also for a frame this side cannot decode (an unknown
+                transform) that a message runs on into: Apache's raises the
+                :class:`TApplicationException` meant for the start of a message, which
+                the server would take for an error of its own.
+        """
+        try:
+            return super().read(sz)  # type: ignore[no-any-return]
+        except TApplicationException as exc:
+            raise TTransportException(
+                TTransportException.UNKNOWN,
+                f"a message runs on into a frame this side cannot read: {exc.message}",
+            ) from exc
+
     def _read_unframed(self, first_word: bytes, req_sz: int) -> None:
         rest = self._transport.read(req_sz - 4) if req_sz > 4 else b""
         self._read_buffer = BytesIO(first_word + rest)
@@ -184,6 +207,7 @@ class ServerHeaderTransport(THeaderTransport):  # type: ignore[misc]  # thrift i
         Raises:
             TTransportException: the header is longer than the frame.
             TApplicationException: the frame names a transform this side does not know.
+            TProtocolException: a varint is over ten bytes, or the zlib payload is corrupt.
             EOFError: the frame ends inside a field.
         """
         if len(frame) < _HEADER_PREFIX.size:
@@ -219,7 +243,12 @@ class ServerHeaderTransport(THeaderTransport):  # type: ignore[misc]  # thrift i
         self._read_headers = headers
         payload = frame[end_of_headers:]
         for transform_id in reversed(transforms):
-            payload = self._apply_read_transform(transform_id, payload)
+            try:
+                payload = self._apply_read_transform(transform_id, payload)
+            except zlib.error as exc:  # Apache's lets it out, as if the server had failed
+                raise TProtocolException(
+                    TProtocolException.INVALID_DATA, f"the frame's zlib payload is corrupt: {exc}"
+                ) from exc
         return payload
 
     def flush(self) -> None:
@@ -349,7 +378,25 @@ class ServerHeaderProtocol(THeaderProtocol):  # type: ignore[misc]  # thrift is 
 
 
 class ServerHeaderProtocolFactory(THeaderProtocolFactory):  # type: ignore[misc]  # untyped
-    """Makes a :class:`ServerHeaderProtocol` for each connection."""
+    """Makes a :class:`ServerHeaderProtocol` for each connection.
+
+    ``max_frame_size``, when given, bounds both a frame read from the wire and what its zlib
+    transform may decompress to; Apache's default (about 15.6 MiB) applies otherwise.
+    """
+
+    def __init__(
+        self,
+        allowed_client_types: tuple[int, ...] = (THeaderClientType.HEADERS,),
+        default_protocol: int = THeaderSubprotocolID.BINARY,
+        *,
+        max_frame_size: int | None = None,
+    ) -> None:
+        super().__init__(allowed_client_types, default_protocol)
+        self.max_frame_size = max_frame_size
 
     def getProtocol(self, trans: Any) -> ServerHeaderProtocol:
-        return ServerHeaderProtocol(trans, self.allowed_client_types, self.default_protocol)
+        protocol = ServerHeaderProtocol(trans, self.allowed_client_types, self.default_protocol)
+        if self.max_frame_size is not None:
+            protocol.trans.set_max_frame_size(self.max_frame_size)
+            protocol.trans.set_max_decompressed_size(self.max_frame_size)
+        return protocol

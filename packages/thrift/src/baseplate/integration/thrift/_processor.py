@@ -10,6 +10,7 @@ from typing import Any
 
 from thrift.Thrift import TException, TType
 from thrift.transport.THeaderTransport import THeaderClientType
+from thrift.transport.TTransport import HARD_MAX_FRAME_SIZE
 
 from baseplate._thrift import LOW_LEVEL_ERRORS
 from baseplate.core import Baseplate, RequestContext, ServerSpan, TraceInfo
@@ -23,21 +24,40 @@ EDGE_REQUEST_HEADER = "Edge-Request"
 _current_iprot: contextvars.ContextVar[Any] = contextvars.ContextVar("baseplate_thrift_iprot")
 
 
-def server_protocol_factory() -> Any:
+def server_protocol_factory(*, max_frame_size: int | None = None) -> Any:
     """Return the protocol factory a Baseplate Thrift server uses.
 
     It is a :class:`~thrift.protocol.THeaderProtocol.THeaderProtocolFactory` that also accepts
     plain framed and unframed binary-protocol clients and answers each in its own dialect. Only
     THeader clients can send headers, so only they can carry trace context.
 
+    A frame whose length (read from the wire) is over ``max_frame_size`` is refused before
+    any of it is read: reading the message raises
+    :class:`~thrift.transport.TTransport.TTransportException` (``SIZE_LIMIT``), and the
+    server closes that connection. The same bound applies to what a zlib-compressed frame
+    decompresses to.
+
+    Args:
+        max_frame_size: The largest frame accepted, in bytes (at least 1, under 1 GiB);
+            ``None`` for Apache Thrift's default, 16,384,000 bytes.
+
+    Raises:
+        ValueError: ``max_frame_size`` is out of that range.
+
     .. versionadded:: 0.1.0
     """
+    if max_frame_size is not None and not 0 < max_frame_size < HARD_MAX_FRAME_SIZE:
+        raise ValueError(
+            f"max_frame_size must be between 1 and {HARD_MAX_FRAME_SIZE - 1} bytes,"
+            f" not {max_frame_size!r}"
+        )
     return ServerHeaderProtocolFactory(
         allowed_client_types=(
             THeaderClientType.HEADERS,
             THeaderClientType.FRAMED_BINARY,
             THeaderClientType.UNFRAMED_BINARY,
-        )
+        ),
+        max_frame_size=max_frame_size,
     )
 
 
