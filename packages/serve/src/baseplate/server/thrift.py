@@ -11,6 +11,17 @@ keys of the ``[server:NAME]`` section:
 ``stop_timeout``
     How long in-flight requests get to finish on shutdown, as a span of time
     (``30 seconds``) or a number of seconds (default 0: stop at once).
+``max_frame_size``
+    The largest frame read, in bytes (default 16 MiB). A connection whose next frame
+    announces a longer length is closed, with one warning in the log, before any of the
+    frame is read; so is one that sends a frame this side cannot parse (a negative length,
+    a header running past its frame, a varint over ten bytes, an unknown client type). A
+    frame naming an unknown transform is answered with an exception message instead.
+``read_timeout``
+    How long a client may stay silent while the server waits for a new connection's first
+    call or for the rest of a call it has begun (default ``30 seconds``; ``0`` for no
+    limit); the connection is closed when it runs out. A kept-alive connection waiting for
+    its next call is not timed.
 
 Example:
 
@@ -42,6 +53,7 @@ from typing import Any
 
 from gevent.pool import Pool
 from gevent.server import StreamServer
+from thrift.protocol.TProtocol import TProtocolException
 from thrift.transport.TTransport import TTransportException
 
 from baseplate.integration.thrift import server_protocol_factory
@@ -69,11 +81,13 @@ class _ConnectionTransport:
     the header transport wrapped around it uses.
     """
 
-    def __init__(self, sock: Any) -> None:
+    def __init__(self, sock: Any, read_timeout: float | None = None) -> None:
         self._sock = sock
         self._rbuf = b""
         self._wbuf: list[bytes] = []
         self._open = True
+        self._read_timeout = read_timeout
+        self._timeout: float | None = None  # the socket's, as last set
 
     def isOpen(self) -> bool:
         return self._open
@@ -89,8 +103,16 @@ class _ConnectionTransport:
     def has_buffered_input(self) -> bool:
         return bool(self._rbuf)
 
-    def fill(self) -> bool:
-        """Wait for more input; ``False`` at the end of the connection."""
+    def fill(self, *, timed: bool = True) -> bool:
+        """Wait for more input; ``False`` at the end of the connection.
+
+        Raises:
+            TimeoutError: ``timed`` and nothing came within the read timeout.
+        """
+        timeout = self._read_timeout if timed else None
+        if timeout != self._timeout:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
         try:
             data = self._sock.recv(_RECV_SIZE)
         except OSError as exc:
@@ -146,6 +168,10 @@ class BaseplateThriftServer(GracefulServerMixin, StreamServer):
         processor: The Thrift processor.
         max_concurrency: The most connections handled at once; ``None`` for no limit.
         stop_timeout: Seconds that in-flight requests get to finish in ``stop()``.
+        max_frame_size: The largest frame read, in bytes; ``None`` for Apache Thrift's
+            default (16,384,000).
+        read_timeout: Seconds a client may stay silent while a first call, or the rest of
+            a call begun, is awaited; ``None`` for no limit.
 
     .. versionadded:: 0.1.0
     """
@@ -157,10 +183,13 @@ class BaseplateThriftServer(GracefulServerMixin, StreamServer):
         *,
         max_concurrency: int | None = None,
         stop_timeout: float = 0.0,
+        max_frame_size: int | None = None,
+        read_timeout: float | None = None,
     ) -> None:
         super().__init__(listener, spawn=Pool(max_concurrency))
         self.processor = processor
-        self.protocol_factory = server_protocol_factory()
+        self.protocol_factory = server_protocol_factory(max_frame_size=max_frame_size)
+        self.read_timeout = read_timeout
         self.stop_timeout = stop_timeout
         self.tracker = ConnectionTracker()
 
@@ -168,7 +197,7 @@ class BaseplateThriftServer(GracefulServerMixin, StreamServer):
         """Serve one connection (called by gevent in the connection's greenlet)."""
         set_no_delay(sock)
         tracker = self.tracker
-        transport = _ConnectionTransport(sock)
+        transport = _ConnectionTransport(sock, self.read_timeout)
         protocol = self.protocol_factory.getProtocol(transport)
         process = self.processor.process
         first = True
@@ -183,7 +212,8 @@ class BaseplateThriftServer(GracefulServerMixin, StreamServer):
                     if not tracker.start_waiting(sock, first=first):
                         break
                     try:
-                        more = transport.fill()
+                        # Only a new connection's first call is awaited with a timeout.
+                        more = transport.fill(timed=first)
                     finally:
                         tracker.stop_waiting(sock)
                     if not more:
@@ -197,7 +227,18 @@ class BaseplateThriftServer(GracefulServerMixin, StreamServer):
                     process(protocol, protocol)
                 finally:
                     tracker.active_requests -= 1
-        except (TTransportException, EOFError, OSError) as exc:
+        except TimeoutError:
+            logger.info(
+                "Closing the Thrift connection from %s: nothing received for %g seconds",
+                address,
+                self.read_timeout,
+            )
+        except (TTransportException, TProtocolException) as exc:
+            if exc.type == TTransportException.END_OF_FILE and type(exc) is TTransportException:
+                logger.debug("Thrift connection from %s ended: %s", address, exc)
+            else:
+                logger.warning("Closing the Thrift connection from %s: %s", address, exc)
+        except (EOFError, OSError) as exc:
             logger.debug("Thrift connection from %s ended: %s", address, exc)
         except Exception:
             logger.exception("Unexpected error on the Thrift connection from %s", address)
@@ -219,4 +260,6 @@ def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> Ba
         app,
         max_concurrency=section.max_concurrency,
         stop_timeout=section.stop_timeout,
+        max_frame_size=section.max_frame_size,
+        read_timeout=section.read_timeout,
     )

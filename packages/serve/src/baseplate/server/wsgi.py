@@ -8,6 +8,12 @@ The application factory must return a WSGI callable. Configuration keys of the
 ``stop_timeout``
     How long in-flight requests get to finish on shutdown, as a span of time
     (``30 seconds``) or a number of seconds (default 0: stop at once).
+``read_timeout``
+    How long a client may stay silent while the server waits for a new connection's first
+    request or for the rest of a request it has begun (its line, headers or body), as a
+    span of time or a number of seconds (default ``30 seconds``; ``0`` for no limit). The
+    connection is closed when it runs out; a kept-alive connection waiting for its next
+    request is not timed.
 ``handler``
     The dotted name of a :class:`gevent.pywsgi.WSGIHandler` subclass to handle connections
     (optional), e.g. ``my_service.http.CustomHandler``.
@@ -21,7 +27,9 @@ Example:
     stop_timeout = 10 seconds
     drain_time = 5 seconds
 
-Each accepted TCP connection has ``TCP_NODELAY`` set.
+Each accepted TCP connection has ``TCP_NODELAY`` set. A request line longer than gevent's
+limit (8 KiB) is answered ``414``; a header line over 64 KiB, more than 100 header lines
+or a malformed request is answered ``400``, and the connection closed.
 
 On a graceful stop nothing a client has sent is lost. While the server drains
 (``drain_time`` of the ``baseplate-serve`` section), every response carries
@@ -35,6 +43,7 @@ to read is closed at once. Requests in flight finish, up to ``stop_timeout``.
 
 from __future__ import annotations
 
+import http.client
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -64,6 +73,7 @@ class _BaseplateHandlerMixin:
 
     server: BaseplateWSGIServer
     socket: Any
+    rfile: Any
     close_connection: bool
     _baseplate_requests_seen = 0
 
@@ -77,10 +87,43 @@ class _BaseplateHandlerMixin:
         if not tracker.start_waiting(sock, first=first):
             return ""  # ends the connection
         try:
+            if not first:
+                self._wait_for_next_request(sock)
             line: str = super().read_requestline()  # type: ignore[misc]
         finally:
             tracker.stop_waiting(sock)
         return line
+
+    def _wait_for_next_request(self, sock: Any) -> None:
+        """Wait without a timeout until a kept-alive connection's next request begins.
+
+        Only a new connection's first request and a request once begun are bound by
+        ``read_timeout``; the socket has it set again before the request is read.
+        """
+        timeout = self.server.read_timeout
+        peek = getattr(self.rfile, "peek", None)
+        if timeout is None or peek is None:
+            return
+        sock.settimeout(None)
+        try:
+            peek(1)
+        except OSError:
+            pass  # the read that follows finds the connection's end
+        finally:
+            sock.settimeout(timeout)
+
+    def read_request(self, raw_requestline: str) -> Any:
+        # gevent answers a ValueError from here with 400 and one line in the error log; the
+        # standard library's header limits (http.client.HTTPException) and a read timeout
+        # would also be answered 400, but with a traceback printed.
+        try:
+            return super().read_request(raw_requestline)  # type: ignore[misc]
+        except http.client.HTTPException as exc:
+            raise ValueError(f"bad headers: {exc}") from exc
+        except TimeoutError as exc:
+            raise ValueError(
+                f"headers not received within read_timeout ({self.server.read_timeout:g} s)"
+            ) from exc
 
     def handle_one_response(self) -> None:
         tracker = self.server.tracker
@@ -123,6 +166,8 @@ class BaseplateWSGIServer(GracefulServerMixin, WSGIServer):
         max_concurrency: The most connections handled at once; ``None`` for no limit.
         stop_timeout: Seconds that in-flight requests get to finish in ``stop()``.
         handler_class: The :class:`~gevent.pywsgi.WSGIHandler` subclass to use.
+        read_timeout: Seconds a client may stay silent while a new connection's first
+            request, or the rest of a request begun, is awaited; ``None`` for no limit.
 
     .. versionadded:: 0.1.0
     """
@@ -135,6 +180,7 @@ class BaseplateWSGIServer(GracefulServerMixin, WSGIServer):
         max_concurrency: int | None = None,
         stop_timeout: float = 0.0,
         handler_class: type[WSGIHandler] = WSGIHandler,
+        read_timeout: float | None = None,
     ) -> None:
         super().__init__(
             listener,
@@ -145,11 +191,14 @@ class BaseplateWSGIServer(GracefulServerMixin, WSGIServer):
             handler_class=_with_tracking(handler_class),
         )
         self.stop_timeout = stop_timeout
+        self.read_timeout = read_timeout
         self.tracker = ConnectionTracker()
 
     def handle(self, sock: Any, address: Any) -> None:
         """Handle one connection (called by gevent in the connection's greenlet)."""
         set_no_delay(sock)
+        if self.read_timeout is not None:
+            sock.settimeout(self.read_timeout)
         super().handle(sock, address)
 
 
@@ -172,6 +221,7 @@ def make_server(server_config: Mapping[str, str], listener: Any, app: Any) -> Ba
         max_concurrency=section.max_concurrency,
         stop_timeout=section.stop_timeout,
         handler_class=handler_class,
+        read_timeout=section.read_timeout,
     )
 
 
