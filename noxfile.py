@@ -7,7 +7,8 @@
 - ``lint`` (ruff), ``typecheck`` (mypy strict on every ``src/``), ``docs`` (Sphinx, warnings
   are errors), ``build`` (a wheel per package, contents checked), ``checks`` (lock freshness,
   the repository's rules in ``tools/check_repo.py``, the generated Thrift code), ``bench``
-  (benchmarks; not part of the gate).
+  (benchmarks; not part of the gate), ``fuzz`` (the property tests of the parsers of
+  untrusted input at 10,000 examples each; not part of the gate, which runs a few hundred).
 
 The README's demo is ``tools/demo.sh``, not a session: it serves until stopped.
 """
@@ -105,6 +106,29 @@ def docs(session: nox.Session) -> None:
     _sync(session, "pkg-suite", "docs", editable=True)
     session.run(
         "sphinx-build", "-W", "--keep-going", "-q", "-b", "html", "docs", "docs/_build/html"
+    )
+
+
+@nox.session(python="3.11")
+def fuzz(session: nox.Session) -> None:
+    """Run every ``test_fuzz_*.py`` with the ``fuzz`` hypothesis profile (not in the gate).
+
+    Each parser of untrusted input (the THeader frame reader, the trace headers, the config
+    parsers, the statsd name sanitizer) gets 10,000 examples; the gate's ``tests`` sessions
+    run the same tests with a few hundred (``BASEPLATE_FUZZ_PROFILE``, see
+    ``tools/testing/baseplate_testing.py``).
+    """
+    files = sorted(ROOT.glob("packages/*/tests/test_fuzz_*.py"))
+    packages = sorted({path.parents[1].name for path in files})
+    _sync(session, *(f"pkg-{package}" for package in packages), "test")
+    args = session.posargs or ["-q", "--hypothesis-show-statistics"]
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        *(str(path.relative_to(ROOT)) for path in files),
+        *args,
+        env={"BASEPLATE_FUZZ_PROFILE": "fuzz"},
     )
 
 
