@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import select
 import socket
+import struct
+import sys
 from typing import Any
 
 import gevent
@@ -151,11 +154,14 @@ def accept_waiting_connections(server: Any) -> None:
     """Accept the connections waiting in the listener's backlog before it closes.
 
     Their clients have connected and may have sent a request already; closing the listener
-    with them in the backlog would reset them. Stops early when the server is full.
+    with them in the backlog would reset them. Stops early when the server is full. Not done
+    when the listener is shared with other processes (``listener_shared``, as under Einhorn):
+    they go on accepting from it.
     """
-    if server.closed:
+    if server.closed or getattr(server, "listener_shared", False):
         return
     server.stop_accepting()
+    _drop_new_connections(server.socket)
     while not server.full():
         try:
             accepted = server.do_read()
@@ -164,6 +170,28 @@ def accept_waiting_connections(server: Any) -> None:
         if not accepted:
             return
         server.do_handle(*accepted)
+
+
+#: A classic BPF program of one instruction, "return 0": drop every packet.
+_DROP_ALL = struct.pack("HBBI", 0x06, 0, 0, 0)
+
+
+def _drop_new_connections(listener: Any) -> None:
+    """Have the kernel ignore new connection attempts on ``listener`` (Linux).
+
+    Without this, a client connecting between the last accept and the close would be
+    accepted by the kernel and then reset, its request lost; ignored, its connection attempt
+    is retried by its kernel and refused once the listener has closed. Elsewhere (or if the
+    filter cannot be attached) that short window remains.
+    """
+    option = getattr(socket, "SO_ATTACH_FILTER", 26 if sys.platform == "linux" else None)
+    if option is None or listener.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    program = ctypes.create_string_buffer(_DROP_ALL)
+    with contextlib.suppress(OSError):
+        listener.setsockopt(
+            socket.SOL_SOCKET, option, struct.pack("HP", 1, ctypes.addressof(program))
+        )
 
 
 def stop_gracefully(server: Any, tracker: ConnectionTracker, timeout: float) -> None:
@@ -201,6 +229,9 @@ class GracefulServerMixin:
 
     tracker: ConnectionTracker
     stop_timeout: float
+    #: Whether other processes accept from the same listener (``baseplate-serve`` sets it
+    #: under Einhorn): the stop then leaves the listener's backlog to them.
+    listener_shared = False
 
     @property
     def active_requests(self) -> int:

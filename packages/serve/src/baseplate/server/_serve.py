@@ -85,6 +85,8 @@ def run_server(
     app = make_app(service_config)
     server = make_server(service_config, section, listener, app)
     if einhorn.is_worker(environ):
+        if hasattr(server, "listener_shared"):
+            server.listener_shared = True  # the other workers accept from it too
         einhorn.ack_startup(environ)
         logger.info("Told the Einhorn master this worker is ready")
     reloader.report_loaded_files([service_config.path])
