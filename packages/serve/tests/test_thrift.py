@@ -185,3 +185,22 @@ def test_a_response_larger_than_the_socket_buffer_arrives_whole():
     assert counting.calls == ["send", "sendall"]
     ours.close()
     theirs.close()
+
+
+def test_while_draining_a_connection_closes_after_the_call_it_answers(thread_server):
+    """After start_draining() a call on a kept-alive connection is answered and the
+    connection then closed, while new connections are still accepted and answered."""
+    with thread_server(make) as (server, port, stop):
+        service, sock = client(port)
+        assert service.is_healthy(IsHealthyRequest(IsHealthyProbe.READINESS))
+        server.start_draining()
+        answer = service.is_healthy(IsHealthyRequest(IsHealthyProbe.READINESS))
+        closed = sock.handle.recv(1)
+        fresh_service, fresh_sock = client(port)
+        fresh_answer = fresh_service.is_healthy(IsHealthyRequest(IsHealthyProbe.READINESS))
+        fresh_closed = fresh_sock.handle.recv(1)
+        sock.close()
+        fresh_sock.close()
+        stop()
+    assert (True, b"") == (answer, closed)
+    assert (True, b"") == (fresh_answer, fresh_closed)

@@ -182,3 +182,39 @@ def test_bad_configuration_names_the_key(config, message):
     """Bad server settings are ConfigurationErrors naming the key."""
     with socket.socket() as listener, pytest.raises(ConfigurationError, match=message):
         wsgi.make_server(config, listener, app)
+
+
+def test_while_draining_each_response_closes_its_connection(serving):
+    """After start_draining() a keep-alive request is answered with Connection: close and
+    its connection closed, while new connections are still accepted."""
+    with serving({}) as (server, port, stop):
+        kept = connect(port)
+        get(kept, "/before")
+        server.start_draining()
+        status, headers, body = get(kept, "/during")
+        closed = kept.recv(1)
+        fresh = connect(port)
+        fresh_answer = get(fresh, "/new")
+        kept.close()
+        fresh.close()
+        stop()
+    assert ("HTTP/1.1 200 OK", "close", b"/during") == (status, headers.get("connection"), body)
+    assert b"" == closed
+    assert (b"/new", "close") == (fresh_answer[2], fresh_answer[1].get("connection"))
+
+
+def test_a_new_connection_gets_a_grace_for_its_first_request(serving):
+    """A connection that has sent nothing yet when the server stops may still send its first
+    request within the grace, and is answered."""
+    with serving({"stop_timeout": "10 seconds"}) as (server, port, stop):
+        new = connect(port)
+        deadline = time.monotonic() + 10
+        while not server.tracker.new and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stopper = threading.Thread(target=stop)
+        stopper.start()
+        time.sleep(server.tracker.first_request_grace / 4)
+        status, headers, body = get(new, "/late")
+        stopper.join(10)
+        new.close()
+    assert ("HTTP/1.1 200 OK", "close", b"/late") == (status, headers.get("connection"), body)
