@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -99,6 +100,39 @@ def test_connection_closed_by_server_is_replaced(downstream: Callable[..., Any])
 
     assert call_example(pool) == 42
     assert service.server.accepted == 2
+
+
+def test_connection_with_bytes_no_call_asked_for_is_replaced() -> None:
+    """A pooled connection on which the server sent something between calls is replaced,
+    not handed out: only an answer to a call may come from the server."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        for _ in range(2):
+            conn, _ = listener.accept()
+            accepted.append(conn)
+            conn.sendall(b"x")
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    endpoint = EndpointConfiguration(socket.AF_INET, listener.getsockname())
+    pool = ThriftConnectionPool(endpoint, size=1)
+    try:
+        with pool.connection():
+            pass
+        deadline = time.monotonic() + 5
+        while not accepted and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)  # the stray byte has arrived
+        with pool.connection():
+            pass
+        acceptor.join(5)
+        assert len(accepted) == 2
+    finally:
+        for conn in accepted:
+            conn.close()
+        listener.close()
 
 
 @pytest.mark.integration
