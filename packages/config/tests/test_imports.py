@@ -76,7 +76,7 @@ def test_malformed_paths_are_refused(path: str) -> None:
     )
     with pytest.raises(ImportPathError, match=f"^{re.escape(expected)}$") as info:
         ImportPath(path)
-    assert (None, None) == (info.value.missing_module, info.value.missing_attribute)
+    assert (info.value.missing_module, info.value.missing_attribute) == (None, None)
 
 
 def test_malformed_path_with_a_default_attribute() -> None:

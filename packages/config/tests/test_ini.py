@@ -21,7 +21,7 @@ def test_the_section_is_read_raw_with_lowercased_keys(tmp_path: pathlib.Path) ->
     sections are not mixed in."""
     path = write(tmp_path, "[a:main]\nKey = 50% of ${x}\n\n[other]\nkey = no\n")
 
-    assert {"key": "50% of ${x}"} == read_ini_section(path, "a:main")
+    assert read_ini_section(path, "a:main") == {"key": "50% of ${x}"}
 
 
 def test_a_missing_section_names_the_section_and_the_file(tmp_path: pathlib.Path) -> None:
@@ -32,14 +32,14 @@ def test_a_missing_section_names_the_section_and_the_file(tmp_path: pathlib.Path
         ConfigurationError, match=r"no \[live-data\] section in .*service.ini"
     ) as info:
         read_ini_section(path, "live-data")
-    assert "live-data" == info.value.key
+    assert info.value.key == "live-data"
 
 
 def test_an_optional_section_that_is_missing_is_empty(tmp_path: pathlib.Path) -> None:
     """required=False turns a missing section into an empty mapping."""
     path = write(tmp_path, "[other]\nkey = value\n")
 
-    assert {} == read_ini_section(path, "app:main", required=False)
+    assert read_ini_section(path, "app:main", required=False) == {}
 
 
 def test_unreadable_and_malformed_files_raise_their_own_errors(tmp_path: pathlib.Path) -> None:

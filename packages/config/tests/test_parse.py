@@ -303,7 +303,7 @@ def test_prefix_reads_keys_under_it(prefix: str) -> None:
 
     cfg = parse_config(raw, {"size": Integer, "tls": {"enabled": Boolean}}, prefix=prefix)
 
-    assert 3 == cfg.size
+    assert cfg.size == 3
     assert cfg.tls.enabled is True
 
 
@@ -312,7 +312,7 @@ def test_prefix_error_names_the_full_key() -> None:
     with pytest.raises(ConfigurationError) as info:
         parse_config({"a.b.size": "many"}, {"size": Integer}, prefix="a.b.")
 
-    assert "a.b.size" == info.value.key
+    assert info.value.key == "a.b.size"
 
 
 def test_prefix_with_dictof() -> None:

@@ -58,16 +58,16 @@ def test_calls_to_vault_are_child_spans(secrets: SecretsStore, vault_url: str) -
 
     answer, recorder = serve_one_request(HvacContextFactory(secrets, 1.0), handler, "vault")
 
-    assert {"k": "v"} == answer["data"]["data"]
+    assert answer["data"]["data"] == {"k": "v"}
     (server,) = recorder.server_spans
     expected = ["vault.request", "vault.request"]
     assert expected == [child.name for child in server.children]
     write, read = server.children
-    assert "POST" == write.tags["http.method"]
+    assert write.tags["http.method"] == "POST"
     assert f"{vault_url}/v1/secret/data/{path}" == write.tags["http.url"]
-    assert 200 == write.tags["http.status_code"]
-    assert "GET" == read.tags["http.method"]
-    assert 200 == read.tags["http.status_code"]
+    assert write.tags["http.status_code"] == 200
+    assert read.tags["http.method"] == "GET"
+    assert read.tags["http.status_code"] == 200
     assert write.finished
     assert write.exc_info is None
 
@@ -85,7 +85,7 @@ def test_an_error_answer_finishes_the_span_with_the_exception(secrets: SecretsSt
     _, recorder = serve_one_request(HvacContextFactory(secrets, 1.0), handler, "vault")
 
     (span,) = recorder.server_spans[0].children
-    assert 404 == span.tags["http.status_code"]
+    assert span.tags["http.status_code"] == 404
     assert span.exc_info is not None
     assert span.exc_info[0] is hvac.exceptions.InvalidPath
 
@@ -138,9 +138,9 @@ def test_the_token_comes_from_the_secrets_file_on_each_request(
 
 def test_from_config_reads_the_timeout(secrets: SecretsStore) -> None:
     """vault.timeout is a span of time or seconds; one second by default."""
-    assert 1.0 == hvac_factory_from_config({}, secrets).timeout
-    assert 0.25 == hvac_factory_from_config({"vault.timeout": "250 milliseconds"}, secrets).timeout
-    assert 3.0 == hvac_factory_from_config({"my.vault.timeout": "3"}, secrets, "my.vault.").timeout
+    assert hvac_factory_from_config({}, secrets).timeout == 1.0
+    assert hvac_factory_from_config({"vault.timeout": "250 milliseconds"}, secrets).timeout == 0.25
+    assert hvac_factory_from_config({"my.vault.timeout": "3"}, secrets, "my.vault.").timeout == 3.0
 
 
 @pytest.mark.parametrize("value", ["0", "soon", "-1 seconds"])
@@ -149,7 +149,7 @@ def test_from_config_bad_timeout_names_the_key(secrets: SecretsStore, value: str
     with pytest.raises(ConfigurationError) as info:
         hvac_factory_from_config({"vault.timeout": value}, secrets)
 
-    assert "vault.timeout" == info.value.key
+    assert info.value.key == "vault.timeout"
 
 
 @pytest.mark.parametrize("timeout", [0, -1.0, datetime.timedelta(0), True])

@@ -38,8 +38,8 @@ def test_every_public_pooled_client_method_is_mirrored() -> None:
 
 def test_make_keys_str_joins_and_truncates_keys() -> None:
     """Keys are comma-joined, bytes decoded, and cut at 100 characters with '...'."""
-    assert "a,b,c" == make_keys_str(["a", b"b", "c"])
-    assert "" == make_keys_str([])
+    assert make_keys_str(["a", b"b", "c"]) == "a,b,c"
+    assert make_keys_str([]) == ""
     long_keys = [f"key{i:03d}" for i in range(30)]
     joined = ",".join(long_keys)
     assert joined[:100] + "..." == make_keys_str(long_keys)
@@ -67,7 +67,7 @@ def test_a_store_call_is_a_span_tagged_with_key_expire_and_noreply(
     span = only_span(request_with)
     assert f"memcache.{method}" == span.name
     assert {"method": method, "key": key("k"), "expire": 30, "noreply": False} == span.tags
-    assert (1, 1) == (span.started, span.finished)
+    assert (span.started, span.finished) == (1, 1)
     assert span.exc_info is None
     expected = {"set": b"v", "add": b"v", "replace": b"v", "append": b"oldv", "prepend": b"vold"}
     assert expected[method] == pool.get(key("k"))
@@ -87,8 +87,8 @@ def test_noreply_left_to_the_pool_is_tagged_with_the_pools_default(
 
     request(handler)
 
-    assert [True, False] == [span.tags["noreply"] for span in request.spans]
-    assert b"2" == pool.get(key("b"))
+    assert [span.tags["noreply"] for span in request.spans] == [True, False]
+    assert pool.get(key("b")) == b"2"
     pool.close()
 
 
@@ -109,7 +109,7 @@ def test_get_and_gets_are_spans_tagged_with_the_key(
 
     got, default, (value, cas), missing = request_with(handler)
 
-    assert (b"value", b"default", b"value", (None, None)) == (got, default, value, missing)
+    assert (got, default, value, missing) == (b"value", b"default", b"value", (None, None))
     assert isinstance(cas, bytes)
     names = ["memcache.get", "memcache.get", "memcache.gets", "memcache.gets"]
     assert names == [span.name for span in request_with.spans]
@@ -132,11 +132,11 @@ def test_calls_on_several_keys_tag_keys_and_their_count(
 
     failed, got, with_cas, deleted = request_with(handler)
 
-    assert [] == failed
+    assert failed == []
     assert dict.fromkeys(keys, b"v") == got
     assert set(keys) == set(with_cas)
     assert deleted is True
-    assert {} == pool.get_many(keys)
+    assert pool.get_many(keys) == {}
     set_many, get_many, gets_many, delete_many = request_with.spans
     joined = ",".join(keys)
     assert {
@@ -182,10 +182,10 @@ def test_cas_is_a_span_tagged_with_the_cas_token(
         missing = context.memcache.cas(key("missing"), b"x", token)
         return first, stale, missing
 
-    assert (True, False, None) == request_with(handler)
-    assert b"two" == pool.get(key("k"))
+    assert request_with(handler) == (True, False, None)
+    assert pool.get(key("k")) == b"two"
     span = request_with.spans[0]
-    assert "memcache.cas" == span.name
+    assert span.name == "memcache.cas"
     tags = {"method": "cas", "key": key("k"), "cas": token.decode(), "expire": 5, "noreply": False}
     assert tags == span.tags
 
@@ -208,7 +208,7 @@ def test_counters_delete_and_touch_are_spans(
             context.memcache.delete(key("n")),
         )
 
-    assert (15, 12, None, True, False, True, False) == request_with(handler)
+    assert request_with(handler) == (15, 12, None, True, False, True, False)
     incr, decr, _, touch, _, delete, _ = request_with.spans
     assert {"method": "incr", "key": key("n"), "noreply": False} == incr.tags
     assert {"method": "decr", "key": key("n"), "noreply": False} == decr.tags
@@ -230,7 +230,7 @@ def test_dictionary_style_access_makes_get_set_and_delete_spans(
             context.memcache[key("k")]
         return value
 
-    assert b"v" == request_with(handler)
+    assert request_with(handler) == b"v"
     names = ["memcache.set", "memcache.get", "memcache.delete", "memcache.get"]
     assert names == [span.name for span in request_with.spans]
     assert request_with.spans[0].tags["noreply"] is True
@@ -273,9 +273,9 @@ def test_flush_all_and_shutdown_are_spans(private_memcached: PrivateMemcached) -
     request(handler)
 
     flush, _, shutdown = request.spans
-    assert {"method": "flush_all", "delay": 0, "noreply": False} == flush.tags
-    assert ("memcache.shutdown", {"method": "shutdown"}) == (shutdown.name, shutdown.tags)
-    assert 0 == private_memcached.process.wait()
+    assert flush.tags == {"method": "flush_all", "delay": 0, "noreply": False}
+    assert (shutdown.name, shutdown.tags) == ("memcache.shutdown", {"method": "shutdown"})
+    assert private_memcached.process.wait() == 0
 
 
 @pytest.mark.integration
@@ -293,7 +293,7 @@ def test_a_failed_call_finishes_its_span_with_the_exception(
     request(handler)
 
     span = only_span(request)
-    assert ("memcache.get", 1) == (span.name, span.finished)
+    assert (span.name, span.finished) == ("memcache.get", 1)
     assert span.exc_info is not None
     assert span.exc_info[0] is ConnectionRefusedError
 
@@ -303,14 +303,14 @@ def test_an_illegal_key_fails_its_span_and_check_key_makes_none() -> None:
     request = Request(PooledClient(("127.0.0.1", 11211)))
 
     def handler(context: Any) -> None:
-        assert b"ok" == context.memcache.check_key("ok")
+        assert context.memcache.check_key("ok") == b"ok"
         with pytest.raises(MemcacheIllegalInputError):
             context.memcache.get("has space")
 
     request(handler)
 
     span = only_span(request)
-    assert "memcache.get" == span.name
+    assert span.name == "memcache.get"
     assert span.exc_info is not None
     assert span.exc_info[0] is MemcacheIllegalInputError
 
@@ -327,4 +327,4 @@ def test_calls_in_a_local_span_are_its_children() -> None:
     request(handler)
 
     (local,) = request.recorder.server_spans[0].children
-    assert ["memcache.get"] == [span.name for span in local.children]
+    assert [span.name for span in local.children] == ["memcache.get"]

@@ -32,10 +32,10 @@ def test_pool_from_config_reads_every_key() -> None:
     )
 
     assert isinstance(pool, PooledClient)
-    assert ("cache.local", 11311) == pool.server
-    assert 7 == pool.client_pool.max_size
-    assert 0.25 == pool.connect_timeout
-    assert 0.1 == pool.timeout
+    assert pool.server == ("cache.local", 11311)
+    assert pool.client_pool.max_size == 7
+    assert pool.connect_timeout == 0.25
+    assert pool.timeout == 0.1
     assert pool.no_delay is False
 
 
@@ -43,17 +43,17 @@ def test_pool_from_config_defaults() -> None:
     """Only endpoint is needed: socket-default timeouts, TCP_NODELAY on, pymemcache's size."""
     pool = pool_from_config({"memcache.endpoint": "[::1]:11211"})
 
-    assert ("::1", 11211) == pool.server
-    assert (None, None) == (pool.connect_timeout, pool.timeout)
+    assert pool.server == ("::1", 11211)
+    assert (pool.connect_timeout, pool.timeout) == (None, None)
     assert pool.no_delay is True
-    assert 2147483648 == pool.client_pool.max_size
+    assert pool.client_pool.max_size == 2147483648
 
 
 def test_pool_from_config_takes_a_unix_socket_path() -> None:
     """An endpoint that is a path makes a pool on that UNIX socket."""
     pool = pool_from_config({"memcache.endpoint": "/run/memcached/memcached.sock"})
 
-    assert "/run/memcached/memcached.sock" == pool.server
+    assert pool.server == "/run/memcached/memcached.sock"
 
 
 def test_pool_from_config_passes_the_serializers() -> None:

@@ -37,7 +37,7 @@ LEVELS = range(10)
 
 def test_the_flags_have_the_originals_values() -> None:
     """JSON and PICKLE share bit 0; INTEGER, LONG and ZLIB are bits 1, 2 and 3."""
-    assert (1, 1, 2, 4, 8) == (FLAG_JSON, FLAG_PICKLE, FLAG_INTEGER, FLAG_LONG, FLAG_ZLIB)
+    assert (FLAG_JSON, FLAG_PICKLE, FLAG_INTEGER, FLAG_LONG, FLAG_ZLIB) == (1, 1, 2, 4, 8)
 
 
 @pytest.mark.parametrize(
@@ -106,26 +106,26 @@ def test_reading_values_compressed_at_each_zlib_level(
     load: Callable[[Any, bytes, int], Any], encoded: bytes, level: int
 ) -> None:
     """A value another writer compressed at any level (0 included) is read back (flags 9)."""
-    assert VALUE == load("key", zlib.compress(encoded, level), 1 | 8)
-    assert b"plain text" == load("key", zlib.compress(b"plain text", level), 8)
-    assert 12345 == load("key", zlib.compress(b"12345", level), 2 | 8)
+    assert load("key", zlib.compress(encoded, level), 1 | 8) == VALUE
+    assert load("key", zlib.compress(b"plain text", level), 8) == b"plain text"
+    assert load("key", zlib.compress(b"12345", level), 2 | 8) == 12345
 
 
 def test_only_values_longer_than_min_compress_length_are_compressed() -> None:
     """A value of exactly min_compress_length bytes stays plain; one byte more is compressed."""
     serialize = make_dump_and_compress_fn(min_compress_length=5)
 
-    assert (b"12345", 0) == serialize("key", "12345")
+    assert serialize("key", "12345") == (b"12345", 0)
     assert (zlib.compress(b"123456", 1), 8) == serialize("key", "123456")
-    assert (b"x" * 1000, 0) == make_dump_and_compress_fn()("key", "x" * 1000)
+    assert make_dump_and_compress_fn()("key", "x" * 1000) == (b"x" * 1000, 0)
 
 
 @pytest.mark.parametrize("load", [decompress_and_load, decompress_and_unpickle])
 def test_integers_and_bytes_read_back(load: Callable[[Any, bytes, int], Any]) -> None:
     """Flags 0 give the stored bytes; INTEGER and Python 2's LONG give an int."""
-    assert b"caf\xc3\xa9" == load("key", b"caf\xc3\xa9", 0)
-    assert 42 == load("key", b"42", 2)
-    assert 2**70 == load("key", str(2**70).encode(), 4)
+    assert load("key", b"caf\xc3\xa9", 0) == b"caf\xc3\xa9"
+    assert load("key", b"42", 2) == 42
+    assert load("key", str(2**70).encode(), 4) == 2**70
 
 
 @pytest.mark.parametrize(
@@ -149,7 +149,7 @@ def test_unknown_flags_give_the_stored_bytes(
 ) -> None:
     """Flags these serializers never write are logged and the bytes returned as they are."""
     with caplog.at_level(logging.INFO, logger="baseplate.context.memcache.lib"):
-        assert b"data" == load("the-key", b"data", 16)
+        assert load("the-key", b"data", 16) == b"data"
 
     assert "unknown flags 16" in caplog.text
 
@@ -226,7 +226,7 @@ def test_values_cross_a_real_memcached_in_the_originals_format(
 
     raw.set(key("written-there"), zlib.compress(encoded, 9), flags=9)
     raw.set(key("number-there"), b"99", flags=2)
-    assert VALUE == ours.get(key("written-there"))
-    assert 99 == ours.get(key("number-there"))
+    assert ours.get(key("written-there")) == VALUE
+    assert ours.get(key("number-there")) == 99
     ours.close()
     raw.close()

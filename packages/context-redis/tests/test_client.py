@@ -38,9 +38,9 @@ def test_each_command_is_a_child_span(
 
     value, recorder = serve(RedisContextFactory(pool), handler)
 
-    assert b"v" == value
+    assert value == b"v"
     (server,) = recorder.server_spans
-    assert ["redis.SET", "redis.GET"] == [child.name for child in server.children]
+    assert [child.name for child in server.children] == ["redis.SET", "redis.GET"]
     for child in server.children:
         assert child.finished
         assert child.exc_info is None
@@ -60,7 +60,7 @@ def test_a_failing_command_finishes_its_span_with_the_error(
     _, recorder = serve(RedisContextFactory(pool), handler)
 
     _, push = recorder.server_spans[0].children
-    assert "redis.LPUSH" == push.name
+    assert push.name == "redis.LPUSH"
     assert push.exc_info is not None
     assert push.exc_info[0] is redis.exceptions.ResponseError
 
@@ -73,7 +73,7 @@ def test_the_span_is_named_after_the_context_attribute(
         RedisContextFactory(pool), lambda context: context.cache.exists(key), "cache"
     )
 
-    assert ["cache.EXISTS"] == [c.name for c in recorder.server_spans[0].children]
+    assert [c.name for c in recorder.server_spans[0].children] == ["cache.EXISTS"]
 
 
 def test_a_pipeline_is_one_span(pool: redis.BlockingConnectionPool, key: str, serve: Serve) -> None:
@@ -86,9 +86,9 @@ def test_a_pipeline_is_one_span(pool: redis.BlockingConnectionPool, key: str, se
 
     results, recorder = serve(RedisContextFactory(pool), handler)
 
-    assert [1, 2, True] == results
+    assert results == [1, 2, True]
     (span,) = recorder.server_spans[0].children
-    assert "redis.pipeline_counters" == span.name
+    assert span.name == "redis.pipeline_counters"
     assert span.exc_info is None
 
 
@@ -107,7 +107,7 @@ def test_a_failing_pipeline_finishes_its_span_with_the_error(
     _, recorder = serve(RedisContextFactory(pool), handler)
 
     span = recorder.server_spans[0].children[-1]
-    assert "redis.pipeline_bad" == span.name
+    assert span.name == "redis.pipeline_bad"
     assert span.exc_info is not None
 
 
@@ -124,7 +124,7 @@ def test_pipeline_refuses_redis_pys_positional_transaction(
 
     _, recorder = serve(RedisContextFactory(pool), handler)
 
-    assert ["redis.pipeline"] == [c.name for c in recorder.server_spans[0].children]
+    assert [c.name for c in recorder.server_spans[0].children] == ["redis.pipeline"]
 
 
 def test_transaction_retries_when_a_watched_key_changes(
@@ -149,9 +149,9 @@ def test_transaction_retries_when_a_watched_key_changes(
 
     results, recorder = serve(RedisContextFactory(pool), handler)
 
-    assert [True] == results
-    assert [10, 11] == attempts
-    assert b"22" == other.get(key)
+    assert results == [True]
+    assert attempts == [10, 11]
+    assert other.get(key) == b"22"
     names = [c.name for c in recorder.server_spans[0].children]
     expected = ["redis.WATCH", "redis.GET", "redis.pipeline_transaction"] * 2
     assert expected == names
@@ -175,7 +175,7 @@ def test_transaction_can_return_the_functions_value(
 
     result, _ = serve(RedisContextFactory(pool), handler)
 
-    assert "done" == result
+    assert result == "done"
 
 
 def test_a_lock_excludes_another_request(
@@ -195,7 +195,7 @@ def test_a_lock_excludes_another_request(
     _, recorder = serve(RedisContextFactory(pool), handler)
 
     names = [c.name for c in recorder.server_spans[0].children]
-    assert "redis.SET" == names[0]
+    assert names[0] == "redis.SET"
     assert "redis.EVALSHA" in names
 
 
@@ -258,7 +258,7 @@ def test_a_lock_is_held_across_greenlets(redis_url: str, key: str) -> None:
         check=False,
     )
 
-    assert 0 == done.returncode, done.stderr
+    assert done.returncode == 0, done.stderr
     expected = "held,released,waiter got it,released by another greenlet"
     assert expected == done.stdout.strip()
 
@@ -272,7 +272,7 @@ def test_publish_subscribe_round_trip(
         pubsub = context.redis.pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.subscribe(key)
-            assert 1 == context.redis.publish(key, "hello")
+            assert context.redis.publish(key, "hello") == 1
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
                 message = pubsub.get_message(timeout=0.5)
@@ -286,7 +286,7 @@ def test_publish_subscribe_round_trip(
 
     assert message is not None
     assert (b"hello", key.encode()) == (message["data"], message["channel"])
-    assert ["redis.PUBLISH"] == [c.name for c in recorder.server_spans[0].children]
+    assert [c.name for c in recorder.server_spans[0].children] == ["redis.PUBLISH"]
 
 
 def test_a_client_outliving_its_request_runs_commands_without_spans(
@@ -307,7 +307,7 @@ def test_a_client_outliving_its_request_runs_commands_without_spans(
 
     lock.release()
     pipe.set(key, 2, ex=60)
-    assert [True] == pipe.execute()
+    assert pipe.execute() == [True]
 
     assert not redis.Redis(connection_pool=pool).exists(f"{key}:late")
     assert recorded == len(recorder.server_spans[0].children)

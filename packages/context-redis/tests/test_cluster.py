@@ -37,7 +37,7 @@ def test_each_commands_span_names_the_node_that_served_it(
     """A SET of a key on each of the three masters: each span is redis.SET, tagged with the
     node that holds the key's slot."""
     keys = keys_on_each_primary(cluster, key)
-    assert 3 == len(keys)
+    assert len(keys) == 3
 
     def handler(context: Any) -> Any:
         assert isinstance(context.redis, MonitoredClusterRedisConnection)
@@ -47,9 +47,9 @@ def test_each_commands_span_names_the_node_that_served_it(
 
     values, recorder = serve(ClusterRedisContextFactory(cluster), handler)
 
-    assert [b"v"] * 3 == values
+    assert values == [b"v"] * 3
     spans = recorder.server_spans[0].children
-    assert ["redis.SET"] * 3 + ["redis.GET"] * 3 == [span.name for span in spans]
+    assert [span.name for span in spans] == ["redis.SET"] * 3 + ["redis.GET"] * 3
     nodes = list(keys)
     assert nodes + nodes == [span.tags["redis.node"] for span in spans]
     assert all(span.finished and span.exc_info is None for span in spans)
@@ -68,7 +68,7 @@ def test_a_failing_cluster_command_finishes_its_span_with_the_error(
     _, recorder = serve(ClusterRedisContextFactory(cluster), handler)
 
     _, push = recorder.server_spans[0].children
-    assert "redis.LPUSH" == push.name
+    assert push.name == "redis.LPUSH"
     assert push.exc_info is not None
     assert cluster.get_node_from_key(key).name == push.tags["redis.node"]
 
@@ -85,7 +85,7 @@ def test_a_command_sent_to_every_primary_names_each(
 
     assert answer is True
     (span,) = recorder.server_spans[0].children
-    assert "redis.PING" == span.name
+    assert span.name == "redis.PING"
     primaries = {node.name for node in cluster.get_primaries()}
     assert primaries == set(span.tags["redis.node"].split(","))
 
@@ -107,7 +107,7 @@ def test_a_cluster_pipeline_is_one_span(
     results, recorder = serve(ClusterRedisContextFactory(cluster), handler)
 
     assert [True, True, True, keys[0].encode()] == results
-    assert ["redis.pipeline_fill"] == [c.name for c in recorder.server_spans[0].children]
+    assert [c.name for c in recorder.server_spans[0].children] == ["redis.pipeline_fill"]
 
 
 def test_a_cluster_transaction(cluster: redis.cluster.RedisCluster, key: str, serve: Serve) -> None:
@@ -124,9 +124,9 @@ def test_a_cluster_transaction(cluster: redis.cluster.RedisCluster, key: str, se
 
     results, recorder = serve(ClusterRedisContextFactory(cluster), handler)
 
-    assert 1 == len(results)  # the SET's answer, as redis-py's cluster pipeline gives it
-    assert b"5" == cluster.get(counter)
-    assert "redis.pipeline_transaction" == recorder.server_spans[0].children[-1].name
+    assert len(results) == 1  # the SET's answer, as redis-py's cluster pipeline gives it
+    assert cluster.get(counter) == b"5"
+    assert recorder.server_spans[0].children[-1].name == "redis.pipeline_transaction"
 
 
 def test_a_cluster_lock(cluster: redis.cluster.RedisCluster, key: str, serve: Serve) -> None:
@@ -141,7 +141,7 @@ def test_a_cluster_lock(cluster: redis.cluster.RedisCluster, key: str, serve: Se
 
     _, recorder = serve(ClusterRedisContextFactory(cluster), handler)
 
-    assert "redis.SET" == recorder.server_spans[0].children[0].name
+    assert recorder.server_spans[0].children[0].name == "redis.SET"
 
 
 def test_request_clients_share_the_cluster_and_leave_it_open(
@@ -156,4 +156,4 @@ def test_request_clients_share_the_cluster_and_leave_it_open(
     for _ in range(3):
         serve(ClusterRedisContextFactory(cluster), handler)
 
-    assert b"v" == cluster.get(key)
+    assert cluster.get(key) == b"v"

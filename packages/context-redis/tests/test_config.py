@@ -25,11 +25,11 @@ def test_pool_reads_every_key() -> None:
     )
 
     assert isinstance(pool, redis.BlockingConnectionPool)
-    assert 7 == pool.max_connections
+    assert pool.max_connections == 7
     kwargs = pool.connection_kwargs
-    assert ("cache.example", 6380, 3) == (kwargs["host"], kwargs["port"], kwargs["db"])
-    assert 0.2 == kwargs["socket_connect_timeout"]
-    assert 2.0 == kwargs["socket_timeout"]
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("cache.example", 6380, 3)
+    assert kwargs["socket_connect_timeout"] == 0.2
+    assert kwargs["socket_timeout"] == 2.0
 
 
 def test_pool_optional_keys_keep_redis_defaults_and_prefix_is_chosen() -> None:
@@ -49,7 +49,7 @@ def test_pool_keyword_arguments_win_over_keys() -> None:
         decode_responses=True,
     )
 
-    assert 3 == pool.max_connections
+    assert pool.max_connections == 3
     assert pool.connection_kwargs["decode_responses"] is True
 
 
@@ -82,11 +82,11 @@ def test_cluster_bad_value_names_the_key() -> None:
         cluster_pool_from_config(
             {"redis.url": "redis://localhost:7000", "redis.read_from_replicas": "perhaps"}
         )
-    assert "redis.read_from_replicas" == info.value.key
+    assert info.value.key == "redis.read_from_replicas"
 
     with pytest.raises(ConfigurationError) as info:
         cluster_pool_from_config({"redis.url": "localhost:7000"})
-    assert "redis.url" == info.value.key
+    assert info.value.key == "redis.url"
 
 
 @pytest.mark.integration
@@ -106,12 +106,12 @@ def test_cluster_reads_every_key(cluster: redis.cluster.RedisCluster) -> None:
         prefix="c.",
     )
     try:
-        assert LoadBalancingStrategy.ROUND_ROBIN == client.load_balancing_strategy
-        assert 3 == len(client.get_primaries())
+        assert client.load_balancing_strategy == LoadBalancingStrategy.ROUND_ROBIN
+        assert len(client.get_primaries()) == 3
         pool = client.get_redis_connection(client.get_primaries()[0]).connection_pool
         assert isinstance(pool, redis.BlockingConnectionPool)
-        assert 4 == pool.max_connections
-        assert 0.3 == pool.connection_kwargs["socket_connect_timeout"]
-        assert 1.0 == pool.connection_kwargs["socket_timeout"]
+        assert pool.max_connections == 4
+        assert pool.connection_kwargs["socket_connect_timeout"] == 0.3
+        assert pool.connection_kwargs["socket_timeout"] == 1.0
     finally:
         client.close()

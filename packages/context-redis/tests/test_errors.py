@@ -11,5 +11,5 @@ def test_timed_out_error_pickles() -> None:
     """TimedOutError keeps its attributes and message through pickling."""
     error = pickle.loads(pickle.dumps(TimedOutError("jobs", 3)))
 
-    assert ("jobs", 3) == (error.queue_name, error.timeout)
-    assert "queue 'jobs' was empty for 3 s" == str(error)
+    assert (error.queue_name, error.timeout) == ("jobs", 3)
+    assert str(error) == "queue 'jobs' was empty for 3 s"

@@ -20,7 +20,7 @@ def test_messages_come_out_in_order_as_bytes(pool: redis.BlockingConnectionPool,
         for message in (b"\x00raw", "text", 42, 1.5):
             queue.put(message)
 
-        assert [b"\x00raw", b"text", b"42", b"1.5"] == [queue.get(timeout=1) for _ in range(4)]
+        assert [queue.get(timeout=1) for _ in range(4)] == [b"\x00raw", b"text", b"42", b"1.5"]
     finally:
         queue.close()
 
@@ -30,7 +30,7 @@ def test_two_queue_objects_share_one_queue(pool: redis.BlockingConnectionPool, k
     sender, receiver = MessageQueue(key, pool), MessageQueue(key, pool)
     try:
         sender.put("hello")
-        assert b"hello" == receiver.get(timeout=0)
+        assert receiver.get(timeout=0) == b"hello"
     finally:
         sender.close()
 
@@ -42,7 +42,7 @@ def test_get_waits_for_a_message(pool: redis.BlockingConnectionPool, key: str) -
     putter.start()
     try:
         started = time.monotonic()
-        assert b"late" == queue.get(timeout=5)
+        assert queue.get(timeout=5) == b"late"
         assert time.monotonic() - started < 4
     finally:
         putter.join()
@@ -84,5 +84,5 @@ def test_close_deletes_the_queue_and_put_makes_it_again(
     assert not redis.Redis(connection_pool=pool).exists(key)
 
     queue.put("kept")
-    assert b"kept" == queue.get(timeout=0)
+    assert queue.get(timeout=0) == b"kept"
     queue.close()

@@ -29,29 +29,29 @@ def test_the_url_makes_the_engine() -> None:
     """database.url is the engine's URL, driver and all."""
     engine = engine_from_config({"database.url": "postgresql+psycopg://u:p@db.local:6543/app"})
 
-    assert "postgresql" == engine.dialect.name
-    assert "psycopg" == engine.dialect.driver
-    assert ("u", "p", "db.local", 6543, "app") == (
+    assert engine.dialect.name == "postgresql"
+    assert engine.dialect.driver == "psycopg"
+    assert (
         engine.url.username,
         engine.url.password,
         engine.url.host,
         engine.url.port,
         engine.url.database,
-    )
+    ) == ("u", "p", "db.local", 6543, "app")
 
 
 def test_the_prefix_names_the_keys() -> None:
     """Keys are read under the given prefix."""
     engine = engine_from_config({"main_db.url": "sqlite://"}, prefix="main_db.")
 
-    assert "sqlite" == engine.dialect.name
+    assert engine.dialect.name == "sqlite"
 
 
 def test_engine_options_reach_create_engine() -> None:
     """Keyword arguments are create_engine's: here the pool's size."""
     engine = engine_from_config({"database.url": "postgresql+psycopg://db.local/app"}, pool_size=3)
 
-    assert 3 == engine.pool.size()  # type: ignore[attr-defined]
+    assert engine.pool.size() == 3  # type: ignore[attr-defined]
 
 
 def test_a_missing_url_names_the_key() -> None:
@@ -78,8 +78,8 @@ def test_the_credential_secret_replaces_the_urls_credentials(secrets: SecretsSto
         secrets=secrets,
     )
 
-    assert (ROLE, ROLE) == (engine.url.username, engine.url.password)
-    assert ("db.local", "app") == (engine.url.host, engine.url.database)
+    assert (engine.url.username, engine.url.password) == (ROLE, ROLE)
+    assert (engine.url.host, engine.url.database) == ("db.local", "app")
 
 
 def test_a_credential_secret_needs_the_secrets_store() -> None:
@@ -114,4 +114,4 @@ def test_the_credential_secret_logs_in(
     finally:
         configured.dispose()
 
-    assert (ROLE, DATABASE) == tuple(row)
+    assert tuple(row) == (ROLE, DATABASE)

@@ -34,12 +34,12 @@ def test_a_statement_is_a_tagged_child_span(engine: Engine, serve: Serve) -> Non
 
     answer, recorder = serve(SQLAlchemyEngineContextFactory(engine), handler)
 
-    assert 2 == answer
+    assert answer == 2
     (server,) = recorder.server_spans
     (span,) = server.children
-    assert "db.execute" == span.name
-    assert "SELECT 1 + 1" == span.tags["statement"]
-    assert (1, 1) == (span.started, span.finished)
+    assert span.name == "db.execute"
+    assert span.tags["statement"] == "SELECT 1 + 1"
+    assert (span.started, span.finished) == (1, 1)
     assert span.exc_info is None
     assert (server.trace_id, server.id) == (span.trace_id, span.parent_id)
 
@@ -55,7 +55,7 @@ def test_the_sql_ends_with_the_trace_and_span_ids(engine: Engine, serve: Serve) 
 
     (span,) = recorder.server_spans[0].children
     assert f"{CURRENT_QUERY} -- trace:{span.trace_id:d},span:{span.id:d}" == received
-    assert CURRENT_QUERY == span.tags["statement"]
+    assert span.tags["statement"] == CURRENT_QUERY
 
 
 def test_a_failing_statement_finishes_its_span_with_the_exception(
@@ -74,8 +74,8 @@ def test_a_failing_statement_finishes_its_span_with_the_exception(
     _, recorder = serve(SQLAlchemyEngineContextFactory(engine), handler)
 
     (span,) = recorder.server_spans[0].children
-    assert "SELECT * FROM no_such_table" == span.tags["statement"]
-    assert 1 == span.finished
+    assert span.tags["statement"] == "SELECT * FROM no_such_table"
+    assert span.finished == 1
     assert span.exc_info is not None
     assert span.exc_info[0] is sqlalchemy.exc.ProgrammingError
     assert span.exc_info[1] is recorder.server_spans[0].context.raised
@@ -94,11 +94,11 @@ def test_the_connection_is_usable_after_a_failed_statement(engine: Engine, serve
 
     answer, recorder = serve(SQLAlchemyEngineContextFactory(engine), handler)
 
-    assert 3 == answer
+    assert answer == 3
     failed, ok = recorder.server_spans[0].children
     assert failed.exc_info is not None
     assert ok.exc_info is None
-    assert "SELECT 3" == ok.tags["statement"]
+    assert ok.tags["statement"] == "SELECT 3"
 
 
 def test_statements_outside_a_request_are_neither_recorded_nor_commented(
@@ -108,7 +108,7 @@ def test_statements_outside_a_request_are_neither_recorded_nor_commented(
     SQLAlchemyEngineContextFactory(engine)
 
     with engine.connect() as conn:
-        assert CURRENT_QUERY == conn.execute(text(CURRENT_QUERY)).scalar_one()
+        assert conn.execute(text(CURRENT_QUERY)).scalar_one() == CURRENT_QUERY
 
 
 def test_factories_sharing_an_engine_record_each_statement_once(
@@ -124,8 +124,8 @@ def test_factories_sharing_an_engine_record_each_statement_once(
     received, recorder = serve(SQLAlchemyEngineContextFactory(engine), handler)
 
     (span,) = recorder.server_spans[0].children
-    assert CURRENT_QUERY == span.tags["statement"]
-    assert 1 == received.count(" -- trace:")
+    assert span.tags["statement"] == CURRENT_QUERY
+    assert received.count(" -- trace:") == 1
 
 
 def test_each_request_records_its_own_statements(engine: Engine) -> None:
@@ -146,8 +146,8 @@ def test_each_request_records_its_own_statements(engine: Engine) -> None:
         one.execute(text("SELECT 11"))
 
     spans = {server.name: server.children for server in recorder.server_spans}
-    assert ["SELECT 1", "SELECT 11"] == [c.tags["statement"] for c in spans["first"]]
-    assert ["SELECT 2"] == [c.tags["statement"] for c in spans["second"]]
+    assert [c.tags["statement"] for c in spans["first"]] == ["SELECT 1", "SELECT 11"]
+    assert [c.tags["statement"] for c in spans["second"]] == ["SELECT 2"]
 
 
 def test_executemany_records_the_batch(engine: Engine, table: str, serve: Serve) -> None:
@@ -166,7 +166,7 @@ def test_executemany_records_the_batch(engine: Engine, table: str, serve: Serve)
     assert inserts
     assert all(c.finished == 1 and c.exc_info is None for c in inserts)
     with engine.connect() as conn:
-        assert 5 == conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 5
 
 
 def test_a_long_statement_is_cut_in_its_tag(engine: Engine, serve: Serve) -> None:
@@ -179,9 +179,9 @@ def test_a_long_statement_is_cut_in_its_tag(engine: Engine, serve: Serve) -> Non
 
     answer, recorder = serve(SQLAlchemyEngineContextFactory(engine), handler)
 
-    assert 600 == answer
+    assert answer == 600
     tag = recorder.server_spans[0].children[0].tags["statement"]
-    assert 1024 == len(tag)
+    assert len(tag) == 1024
     assert statement[:1021] + "..." == tag
 
 
@@ -200,11 +200,11 @@ def test_the_session_is_closed_uncommitted_when_the_request_ends(
     session, recorder = serve(SQLAlchemySessionContextFactory(engine), handler)
 
     assert not session.in_transaction()
-    assert 0 == engine.pool.checkedout()  # type: ignore[attr-defined]
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     with engine.connect() as conn:
-        assert 0 == conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
     (span,) = recorder.server_spans[0].children
-    assert "db.execute" == span.name
+    assert span.name == "db.execute"
     assert span.tags["statement"].startswith(f"INSERT INTO {table}")
 
 
@@ -218,8 +218,8 @@ def test_what_the_session_commits_is_kept(engine: Engine, table: str, serve: Ser
     _, recorder = serve(SQLAlchemySessionContextFactory(engine), handler)
 
     with engine.connect() as conn:
-        assert "kept" == conn.execute(text(f"SELECT name FROM {table}")).scalar_one()
-    assert ["db.execute"] == [c.name for c in recorder.server_spans[0].children]
+        assert conn.execute(text(f"SELECT name FROM {table}")).scalar_one() == "kept"
+    assert [c.name for c in recorder.server_spans[0].children] == ["db.execute"]
 
 
 def test_local_spans_reuse_the_request_session(engine: Engine, table: str, serve: Serve) -> None:
@@ -231,7 +231,7 @@ def test_local_spans_reuse_the_request_session(engine: Engine, table: str, serve
         with context.trace.make_child("work", local=True, component_name="worker") as local:
             inner = local.context.db
             seen = inner.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-        assert 1 == seen  # the uncommitted row: the same transaction
+        assert seen == 1  # the uncommitted row: the same transaction
         assert session.in_transaction()  # the local span's end did not close it
         return session, inner
 
@@ -241,8 +241,8 @@ def test_local_spans_reuse_the_request_session(engine: Engine, table: str, serve
     assert not session.in_transaction()
     server = recorder.server_spans[0]
     # The shared session's statements are the request's, the local span's SELECT included.
-    assert ["db.execute", "work", "db.execute"] == [c.name for c in server.children]
-    assert [] == server.child("work").children
+    assert [c.name for c in server.children] == ["db.execute", "work", "db.execute"]
+    assert server.child("work").children == []
 
 
 def test_a_local_span_reading_first_gets_a_session_of_its_own(engine: Engine, serve: Serve) -> None:
@@ -260,7 +260,7 @@ def test_a_local_span_reading_first_gets_a_session_of_its_own(engine: Engine, se
 
     assert inner is not outer
     work = recorder.server_spans[0].child("work")
-    assert ["db.execute"] == [c.name for c in work.children]
+    assert [c.name for c in work.children] == ["db.execute"]
 
 
 def test_each_request_gets_a_new_session(engine: Engine, serve: Serve) -> None:

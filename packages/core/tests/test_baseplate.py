@@ -173,8 +173,8 @@ def test_local_span_context_writes_go_to_the_request_context():
     local = span.make_child("work", local=True, component_name="worker")
     local.context.note = "from the local span"
     context.other = "from the request"
-    assert "from the local span" == context.note
-    assert "from the request" == local.context.other
+    assert context.note == "from the local span"
+    assert local.context.other == "from the request"
     assert "note" not in vars(local.context)
     assert "other" in vars(context)
 

@@ -269,7 +269,7 @@ def test_written_out_inits_set_what_spans_init_sets(cls: type[LocalSpan]) -> Non
     assert len(slots) == 10  # every slot was found: Span's nine and component_name
     for name in slots - {"component_name"}:
         assert getattr(made, name) == getattr(by_span_init, name), name
-    assert "component" == made.component_name
+    assert made.component_name == "component"
 
 
 def test_each_span_class_has_an_init_code_object_of_its_own() -> None:

@@ -52,16 +52,16 @@ def test_signature_matches_the_test_vector() -> None:
         HUNTER2, "Hello, world!", datetime.timedelta(seconds=100), now=VECTOR_EXPIRATION - 100
     )
 
-    assert VECTOR_SIGNATURE == signature
+    assert signature == VECTOR_SIGNATURE
 
 
 def test_header_layout() -> None:
     """Version 1, two zero bytes, then the expiry as a little-endian uint32."""
     raw = base64.urlsafe_b64decode(VECTOR_SIGNATURE)
 
-    assert "010000" + "00ca9a3b" == raw[:7].hex()
-    assert 39 == len(raw)
-    assert 52 == len(VECTOR_SIGNATURE)
+    assert raw[:7].hex() == "010000" + "00ca9a3b"
+    assert len(raw) == 39
+    assert len(VECTOR_SIGNATURE) == 52
 
 
 def test_vector_validates_before_it_expires() -> None:
@@ -78,7 +78,7 @@ def test_vector_expires_after_its_time() -> None:
     with pytest.raises(ExpiredSignatureError) as info:
         validate_signature(HUNTER2, "Hello, world!", VECTOR_SIGNATURE, now=VECTOR_EXPIRATION + 1)
 
-    assert VECTOR_EXPIRATION == info.value.expiration
+    assert info.value.expiration == VECTOR_EXPIRATION
 
 
 def test_round_trip_with_the_real_clock() -> None:
@@ -87,7 +87,7 @@ def test_round_trip_with_the_real_clock() -> None:
 
     info = validate_signature(HUNTER2, "payload", signature)
 
-    assert 1 == info.version
+    assert info.version == 1
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_errors_share_a_base_and_pickle() -> None:
 
     copy = pickle.loads(pickle.dumps(ExpiredSignatureError(1234)))
 
-    assert 1234 == copy.expiration
+    assert copy.expiration == 1234
     assert "expired at 1234" in str(copy)
 
 

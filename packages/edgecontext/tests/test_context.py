@@ -104,9 +104,10 @@ def test_the_header_matches_the_reference_bytes(factory):
     sub-structs included."""
     context = factory.new(loid_id="t2_deadbeef", loid_created_ms=100000, session_id="beefdead")
 
-    assert LOID_AND_SESSION == context.header
-    assert LOID_AND_SESSION == expected_header(
-        loid_id="t2_deadbeef", loid_created_ms=100000, session_id="beefdead"
+    assert context.header == LOID_AND_SESSION
+    assert (
+        expected_header(loid_id="t2_deadbeef", loid_created_ms=100000, session_id="beefdead")
+        == LOID_AND_SESSION
     )
 
 
@@ -114,10 +115,10 @@ def test_an_empty_context_still_writes_every_sub_struct(factory):
     """With no values at all, the header holds six empty structs (no token field)."""
     header = factory.new().header
 
-    assert (
+    assert header == (
         b"\x0c\x00\x01\x00\x0c\x00\x02\x00\x0c\x00\x04\x00\x0c\x00\x05\x00\x0c\x00\x06\x00"
         b"\x0c\x00\x07\x00\x00"
-    ) == header
+    )
     assert thrift_serialized() == header
 
 
@@ -210,7 +211,7 @@ def test_a_truncated_header_reads_as_an_empty_context(factory, caplog):
     with caplog.at_level(logging.DEBUG, logger="baseplate.edgecontext"):
         context = factory.from_upstream(LOID_AND_SESSION[:-10])
 
-        assert (None, None) == (context.user.loid, context.session.id)
+        assert (context.user.loid, context.session.id) == (None, None)
 
     assert "Ignoring a malformed edge request context header (59 bytes)" in caplog.text
 
@@ -219,7 +220,7 @@ def test_the_header_is_parsed_only_when_read(factory, caplog):
     """from_upstream does no work until a field is read."""
     with caplog.at_level(logging.DEBUG, logger="baseplate.edgecontext"):
         context = factory.from_upstream(b"\xff garbage")
-        assert "" == caplog.text
+        assert caplog.text == ""
 
         _ = context.session
 
@@ -263,7 +264,7 @@ def test_a_context_from_upstream_reads_every_field(factory, make_token):
         context.user.loid,
         context.user.cookie_created_ms,
     )
-    assert ("cid", True) == (context.oauth_client.id, context.oauth_client.is_type("FIRST"))
+    assert (context.oauth_client.id, context.oauth_client.is_type("FIRST")) == ("cid", True)
     assert (Session("s"), Device("d"), OriginService("edge"), Geolocation("US"), "r") == (
         context.session,
         context.device,
@@ -283,13 +284,13 @@ def test_event_fields_cover_the_session_user_and_client(factory, make_token):
         session_id="s",
     )
 
-    assert {
+    assert context.event_fields() == {
         "session_id": "s",
         "user_id": USER_ID,
         "logged_in": True,
         "cookie_created_timestamp": 123,
         "oauth_client_id": "cid",
-    } == context.event_fields()
+    }
 
 
 def test_an_expired_token_makes_a_logged_out_user(factory, make_token):
@@ -300,13 +301,13 @@ def test_an_expired_token_makes_a_logged_out_user(factory, make_token):
     )
 
     assert not context.user.is_logged_in
-    assert {
+    assert context.event_fields() == {
         "session_id": None,
         "user_id": "t2_loid",
         "logged_in": False,
         "cookie_created_timestamp": None,
         "oauth_client_id": None,
-    } == context.event_fields()
+    }
 
 
 def test_attach_context_puts_the_context_and_its_header_on_the_request(factory):

@@ -88,7 +88,7 @@ def http_get(port: int, path: str, headers: dict[str, str]) -> dict:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         body = response.read()
-        assert 200 == response.status, body
+        assert response.status == 200, body
         return json.loads(body)
     finally:
         connection.close()

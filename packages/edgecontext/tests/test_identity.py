@@ -40,7 +40,7 @@ def test_has_role_ignores_the_case_of_the_role_asked_for():
     """Roles are issued in lower case; has_role lower-cases its argument."""
     user = User(_token(sub="t2_abc", roles=["admin"]), loid=None, cookie_created_ms=None)
 
-    assert (True, False) == (user.has_role("ADMIN"), user.has_role("beta"))
+    assert (user.has_role("ADMIN"), user.has_role("beta")) == (True, False)
 
 
 def test_without_a_valid_token_roles_raise():
@@ -53,14 +53,16 @@ def test_without_a_valid_token_roles_raise():
 
 def test_a_logged_out_users_events_carry_the_loid():
     """Logged out, the event's user_id is the LoID."""
-    assert {"user_id": "t2_loid", "logged_in": False, "cookie_created_timestamp": 5} == User(
-        INVALID, loid="t2_loid", cookie_created_ms=5
-    ).event_fields()
+    assert User(INVALID, loid="t2_loid", cookie_created_ms=5).event_fields() == {
+        "user_id": "t2_loid",
+        "logged_in": False,
+        "cookie_created_timestamp": 5,
+    }
 
 
 def test_a_service_subject_is_the_service_name():
     """A subject service/<name> authenticates the service <name>."""
-    assert "search" == Service(_token(sub="service/search")).name
+    assert Service(_token(sub="service/search")).name == "search"
 
 
 @pytest.mark.parametrize("token", [_token(sub="t2_abc"), INVALID], ids=["user", "invalid"])
@@ -74,11 +76,11 @@ def test_oauth_client_type_is_compared_in_lower_case():
     """is_type accepts any of the given types, whatever their case."""
     client = OAuthClient(_token(sub="t2_abc", client_id="cid", client_type="third_party"))
 
-    assert ("cid", True, False) == (
+    assert (
         client.id,
         client.is_type("first_party", "THIRD_PARTY"),
         client.is_type("first_party"),
-    )
+    ) == ("cid", True, False)
 
 
 def test_a_token_without_a_client_type_is_no_type():
@@ -94,4 +96,4 @@ def test_without_a_valid_token_the_client_has_no_id():
         _ = client.id
     with pytest.raises(NoAuthenticationError):
         client.is_type("first_party")
-    assert {"oauth_client_id": None} == client.event_fields()
+    assert client.event_fields() == {"oauth_client_id": None}

@@ -52,9 +52,12 @@ def test_a_trusted_header_gives_the_user(make_app, factory, make_token, encoding
 
     response = make_app(trusted=True).get("/user", headers={"X-Edge-Request": value})
 
-    assert {"logged_in": True, "user_id": USER_ID, "loid": "t2_loid", "forwarded": True} == (
-        response.json
-    )
+    assert (response.json) == {
+        "logged_in": True,
+        "user_id": USER_ID,
+        "loid": "t2_loid",
+        "forwarded": True,
+    }
 
 
 def test_an_untrusted_header_is_ignored(make_app, factory, make_token):
@@ -65,7 +68,7 @@ def test_an_untrusted_header_is_ignored(make_app, factory, make_token):
         "/user", headers={"X-Edge-Request": base64.b64encode(header).decode()}
     )
 
-    assert {"logged_in": False, "user_id": None, "loid": None, "forwarded": True} == (response.json)
+    assert (response.json) == {"logged_in": False, "user_id": None, "loid": None, "forwarded": True}
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Edge-Request": "bm90IGEgaGVhZGVy"}])
@@ -73,4 +76,4 @@ def test_no_usable_header_is_a_logged_out_user(make_app, headers):
     """No header, or one that is not an edge context, still gives the handler a context."""
     response = make_app(trusted=True).get("/user", headers=headers)
 
-    assert (False, None) == (response.json["logged_in"], response.json["user_id"])
+    assert (response.json["logged_in"], response.json["user_id"]) == (False, None)

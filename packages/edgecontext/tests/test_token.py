@@ -40,7 +40,7 @@ def test_a_token_signed_with_any_version_of_the_key_is_valid(validator, make_tok
     token = validator.validate(make_token(key=key, roles=["admin"]))
 
     assert token.valid
-    assert USER_ID == token.subject
+    assert token.subject == USER_ID
     assert frozenset({"admin"}) == token.user_roles
 
 
@@ -56,7 +56,7 @@ def test_claims_are_read_from_the_token(validator, make_token):
         token.oauth_client_id,
         token.oauth_client_type,
     )
-    assert "abc" == token.claims["client_id"]
+    assert token.claims["client_id"] == "abc"
 
 
 def test_a_token_given_as_bytes_is_accepted(validator, make_token):
@@ -162,10 +162,11 @@ def test_every_claim_of_an_invalid_token_raises():
 
 def test_the_repr_shows_the_subject_only():
     """The repr names the subject (or that the token is invalid) and no other claim."""
-    assert "AuthenticationToken(subject='t2_x')" == repr(
-        AuthenticationToken({"sub": "t2_x", "secret": "s3cr3t"})
+    assert (
+        repr(AuthenticationToken({"sub": "t2_x", "secret": "s3cr3t"}))
+        == "AuthenticationToken(subject='t2_x')"
     )
-    assert "AuthenticationToken(<invalid>)" == repr(AuthenticationToken(None))
+    assert repr(AuthenticationToken(None)) == "AuthenticationToken(<invalid>)"
 
 
 def test_a_rotation_is_seen_without_a_restart(secrets_path, validator, keys, make_token):

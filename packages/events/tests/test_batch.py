@@ -24,8 +24,8 @@ class FakeClock:
 
 def test_the_limits_are_500_kib_and_one_second() -> None:
     """By default a batch holds up to 500 KiB uncompressed and is due a second after its first."""
-    assert (512000, 1.0) == (MAX_BATCH_SIZE, MAX_BATCH_AGE)
-    assert (512000, 1.0) == (V1Batch().max_size, V2Batch().max_age)
+    assert (MAX_BATCH_SIZE, MAX_BATCH_AGE) == (512000, 1.0)
+    assert (V1Batch().max_size, V2Batch().max_age) == (512000, 1.0)
 
 
 def test_v1_batch_is_a_json_array() -> None:
@@ -34,9 +34,9 @@ def test_v1_batch_is_a_json_array() -> None:
     batch.add(b'{"a":1}')
     batch.add(b'{"b":2}')
 
-    assert b'[{"a":1},{"b":2}]' == batch.serialize()
+    assert batch.serialize() == b'[{"a":1},{"b":2}]'
     assert len(batch.serialize()) == batch.size
-    assert b"[]" == V1Batch().serialize()
+    assert V1Batch().serialize() == b"[]"
 
 
 def test_v2_batch_is_a_thrift_list_of_structs() -> None:
@@ -63,7 +63,7 @@ def test_v2_batch_is_a_thrift_list_of_structs() -> None:
 
     decoded = TSerialization.deserialize(Wrapper(), body, TJSONProtocolFactory())
     assert events == decoded.events
-    assert {"1": {"lst": ["rec", 0]}} == json.loads(V2Batch().serialize())
+    assert json.loads(V2Batch().serialize()) == {"1": {"lst": ["rec", 0]}}
 
 
 @pytest.mark.parametrize("batch_type", [V1Batch, V2Batch])
@@ -82,7 +82,7 @@ def test_an_event_that_would_overflow_is_refused(batch_type: type[V1Batch]) -> N
     smaller.add(b"x" * 10)
     with pytest.raises(BatchFull):
         smaller.add(b"y" * 10)
-    assert 1 == len(smaller)
+    assert len(smaller) == 1
 
 
 def test_v2_framing_counts_the_digits_of_the_count() -> None:
@@ -117,4 +117,4 @@ def test_a_batch_is_due_one_age_after_its_first_event() -> None:
     assert batch.is_due()
 
     batch.reset()
-    assert (0, 2, False) == (len(batch), batch.size, batch.is_due())
+    assert (len(batch), batch.size, batch.is_due()) == (0, 2, False)

@@ -18,8 +18,8 @@ def test_the_signature_matches_the_known_vector() -> None:
     header = signature_header("TestKey", b"hunter2", b'[{"example": "value"}]')
 
     assert (
-        "key=TestKey, mac=7c46d56b99cd4cb05e08238c1d4c10a2f330795e9d7327f17cc66fd206bf1179"
-        == header
+        header
+        == "key=TestKey, mac=7c46d56b99cd4cb05e08238c1d4c10a2f330795e9d7327f17cc66fd206bf1179"
     )
 
 
@@ -39,14 +39,14 @@ def test_the_headers_of_a_post() -> None:
 
     headers = client.headers(b'[{"example": "value"}]')
 
-    assert {
+    assert {name: value for name, value in headers.items() if name != "Date"} == {
         "User-Agent": "baseplate-event-publisher/1.0",
         "Content-Type": "application/json",
         "Content-Encoding": "gzip",
         "X-Signature": (
             "key=Key, mac=7c46d56b99cd4cb05e08238c1d4c10a2f330795e9d7327f17cc66fd206bf1179"
         ),
-    } == {name: value for name, value in headers.items() if name != "Date"}
+    }
     assert headers["Date"].endswith(" GMT")
     sent = email.utils.parsedate_to_datetime(headers["Date"]).timestamp()
     assert abs(sent - time.time()) < 5
@@ -69,10 +69,10 @@ def test_a_post_reaches_the_collector_signed_and_compressed(
     first = client.post(b'[{"example": "value"}]')
     second = client.post(b"[]")  # over the same kept-alive connection
 
-    assert (Outcome.SENT, 200) == (first.outcome, first.status)
+    assert (first.outcome, first.status) == (Outcome.SENT, 200)
     assert Outcome.SENT is second.outcome
     [(path, headers, body), _] = server.requests  # type: ignore[attr-defined]
-    assert ("/v1", b'[{"example": "value"}]') == (path, body)
+    assert (path, body) == ("/v1", b'[{"example": "value"}]')
     assert headers["x-signature"].endswith(
         "mac=7c46d56b99cd4cb05e08238c1d4c10a2f330795e9d7327f17cc66fd206bf1179"
     )
@@ -86,5 +86,5 @@ def test_a_collector_that_is_down_is_a_transient_answer(unused_port: Callable[[]
 
     answer = client.post(b"[]")
 
-    assert (Outcome.TRANSIENT, 0) == (answer.outcome, answer.status)
+    assert (answer.outcome, answer.status) == (Outcome.TRANSIENT, 0)
     assert isinstance(answer.error, ConnectionRefusedError)

@@ -25,13 +25,13 @@ def test_event_serializes_to_the_v1_keys() -> None:
     )
     event.set_field("answer", 42)
 
-    assert {
+    assert decoded(event) == {
         "event_topic": "topic",
         "event_type": "type",
         "event_ts": 1577934245678,
         "uuid": "a3b6e4a1-1111-4c8e-9a9b-0123456789ab",
         "payload": {"answer": 42},
-    } == decoded(event)
+    }
     assert serialize_v1_event(event) == event.serialize().encode()
 
 
@@ -40,16 +40,16 @@ def test_defaults_are_now_and_a_random_uuid(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr("time.time", lambda: 1234.5678)
     first, second = Event("t", "e"), Event("t", "e")
 
-    assert 1234567 == first.timestamp
+    assert first.timestamp == 1234567
     assert isinstance(first.id, uuid.UUID)
-    assert 4 == first.id.version
+    assert first.id.version == 4
     assert first.id != second.id
 
 
 def test_a_utc_timestamp_is_accepted_and_another_zone_refused() -> None:
     """Aware UTC datetimes are fine; any other offset is a ValueError saying how to fix it."""
     utc = datetime.datetime(1970, 1, 1, 0, 0, 1, tzinfo=datetime.UTC)
-    assert 1000 == Event("t", "e", timestamp=utc).timestamp
+    assert Event("t", "e", timestamp=utc).timestamp == 1000
 
     plus_one = datetime.timezone(datetime.timedelta(hours=1))
     with pytest.raises(ValueError, match=r"UTC datetime.*astimezone"):
@@ -64,11 +64,11 @@ def test_field_kinds_go_to_their_sections() -> None:
     event.set_field("legacy", "x", obfuscate=True)
     event.set_field("request_id", "r", kind=FieldKind.HIGH_CARDINALITY)
 
-    assert {
+    assert decoded(event)["payload"] == {
         "normal": "n",
         "obfuscated_data": {"ip": "10.0.0.1", "legacy": "x"},
         "interana_excluded": {"request_id": "r"},
-    } == decoded(event)["payload"]
+    }
 
 
 def test_the_same_key_in_different_sections_is_kept_apart() -> None:
@@ -77,8 +77,8 @@ def test_the_same_key_in_different_sections_is_kept_apart() -> None:
     event.set_field("key", "plain")
     event.set_field("key", "secret", kind=FieldKind.OBFUSCATED)
 
-    assert "plain" == event.get_field("key")
-    assert "secret" == event.get_field("key", kind=FieldKind.OBFUSCATED)
+    assert event.get_field("key") == "plain"
+    assert event.get_field("key", kind=FieldKind.OBFUSCATED) == "secret"
     assert event.get_field("key", kind=FieldKind.HIGH_CARDINALITY) is None
     assert event.get_field("missing") is None
 
@@ -91,7 +91,7 @@ def test_none_and_empty_string_are_not_sent(empty: Any) -> None:
     event.set_field("gone", empty)
     event.set_field("never", empty, kind=FieldKind.OBFUSCATED)
 
-    assert {} == decoded(event)["payload"]
+    assert decoded(event)["payload"] == {}
     assert event.get_field("gone") is None
 
 

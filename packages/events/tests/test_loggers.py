@@ -17,10 +17,10 @@ def test_debug_logger_writes_the_fields_at_debug_level(caplog: pytest.LogCapture
     DebugLogger().log(variant="control", experiment="exp", user_id=None)
 
     [record] = caplog.records
-    assert ("baseplate.events", logging.DEBUG) == (record.name, record.levelno)
-    assert "event: {'experiment': 'exp', 'user_id': None, 'variant': 'control'}" == (
+    assert (record.name, record.levelno) == ("baseplate.events", logging.DEBUG)
+    assert (
         record.getMessage()
-    )
+    ) == "event: {'experiment': 'exp', 'user_id': None, 'variant': 'control'}"
 
 
 def test_debug_logger_takes_another_logger(caplog: pytest.LogCaptureFixture) -> None:
@@ -29,7 +29,7 @@ def test_debug_logger_takes_another_logger(caplog: pytest.LogCaptureFixture) -> 
 
     DebugLogger(logging.getLogger("my.events")).log(a=1)
 
-    assert ["my.events"] == [record.name for record in caplog.records]
+    assert [record.name for record in caplog.records] == ["my.events"]
 
 
 def test_an_event_logger_must_implement_log() -> None:
@@ -49,4 +49,4 @@ def test_an_event_logger_must_implement_log() -> None:
         Incomplete()  # type: ignore[abstract]
     recording = Recording()
     recording.log(event_type="choose")
-    assert [{"event_type": "choose"}] == recording.logged
+    assert recording.logged == [{"event_type": "choose"}]

@@ -50,14 +50,14 @@ def test_put_uses_the_given_serializer(event_queues: Callable[..., MessageQueue]
 
     events.put(b"payload")
 
-    assert b"custom:payload" == queue.get(timeout=1)
+    assert queue.get(timeout=1) == b"custom:payload"
 
 
 def test_the_limits_are_the_publisher_queue_s() -> None:
     """Events go to /events-<name>, 10,000 of at most 102,400 bytes, as the sidecar expects."""
-    assert (102400, 10000) == (MAX_EVENT_SIZE, MAX_QUEUE_SIZE)
+    assert (MAX_EVENT_SIZE, MAX_QUEUE_SIZE) == (102400, 10000)
     assert str(EventTooLargeError(102401)).startswith("the serialized event is 102401 bytes;")
-    assert MAX_EVENT_SIZE == EventTooLargeError(102401).max_size
+    assert EventTooLargeError(102401).max_size == MAX_EVENT_SIZE
 
 
 def test_an_event_over_the_limit_is_refused(event_queues: Callable[..., MessageQueue]) -> None:
@@ -73,9 +73,9 @@ def test_an_event_over_the_limit_is_refused(event_queues: Callable[..., MessageQ
     with pytest.raises(EventTooLargeError, match=r"8193 bytes.*takes at most 8192") as caught:
         events.put(8193)
 
-    assert (8193, 8192) == (caught.value.size, caught.value.max_size)
-    assert 8192 == events.max_event_size
-    assert 1 == queue.current_messages
+    assert (caught.value.size, caught.value.max_size) == (8193, 8192)
+    assert events.max_event_size == 8192
+    assert queue.current_messages == 1
 
 
 def test_a_full_queue_fails_at_once_by_default(event_queues: Callable[..., MessageQueue]) -> None:
@@ -90,7 +90,7 @@ def test_a_full_queue_fails_at_once_by_default(event_queues: Callable[..., Messa
         events.put(b"3")
 
     assert time.monotonic() - started < 0.5
-    assert [b"1", b"2"] == [queue.get(timeout=0), queue.get(timeout=0)]
+    assert [queue.get(timeout=0), queue.get(timeout=0)] == [b"1", b"2"]
 
 
 def test_a_put_waits_at_most_its_timeout(event_queues: Callable[..., MessageQueue]) -> None:
@@ -123,7 +123,7 @@ def test_a_put_that_finds_room_while_waiting_succeeds(
     events.put(b"2")
     reader.join()
 
-    assert b"2" == queue.get(timeout=1)
+    assert queue.get(timeout=1) == b"2"
 
 
 @pytest.mark.parametrize("bad", [-1, float("nan"), float("inf"), "1", True])
@@ -147,7 +147,7 @@ def test_the_queue_is_its_own_context_factory(
         assert context.events is events
         context.events.put(b"from the request")
 
-    assert b"from the request" == queue.get(timeout=1)
+    assert queue.get(timeout=1) == b"from the request"
 
 
 def test_the_errors_share_a_base_and_pickle() -> None:
@@ -157,6 +157,6 @@ def test_the_errors_share_a_base_and_pickle() -> None:
 
     assert isinstance(too_large, EventError)
     assert isinstance(full, EventError)
-    assert (5, 4) == (too_large.size, too_large.max_size)
-    assert ("/events-x", 0.5) == (full.name, full.timeout)
+    assert (too_large.size, too_large.max_size) == (5, 4)
+    assert (full.name, full.timeout) == ("/events-x", 0.5)
     assert str(EventTooLargeError(5, 4)) == str(too_large)

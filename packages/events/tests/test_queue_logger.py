@@ -55,7 +55,7 @@ def test_logs_a_v2_event_with_the_experiment_user_and_app(
     EventQueueLogger(queue_name(queue)).log(**FIELDS)
 
     event = read_v2(queue)
-    assert ("experiment", "choose", "user") == (event.source, event.action, event.noun)
+    assert (event.source, event.action, event.noun) == ("experiment", "choose", "user")
     assert (
         ttypes.Experiment(id=7, name="button_color", owner="growth", variant="blue", version="3")
         == event.experiment
@@ -67,7 +67,7 @@ def test_logs_a_v2_event_with_the_experiment_user_and_app(
     assert ttypes.App(name="web") == event.app
     assert event.uuid
     assert event.client_timestamp > 1700000000000
-    assert 0 == queue.current_messages
+    assert queue.current_messages == 0
 
 
 def test_missing_fields_are_left_out(event_queues: Callable[..., MessageQueue]) -> None:
@@ -80,8 +80,8 @@ def test_missing_fields_are_left_out(event_queues: Callable[..., MessageQueue]) 
     )
 
     event = read_v2(queue)
-    assert ("expose", None, None) == (event.action, event.user, event.app)
-    assert "red" == event.experiment.variant
+    assert (event.action, event.user, event.app) == ("expose", None, None)
+    assert event.experiment.variant == "red"
 
 
 def test_each_event_gets_its_own_uuid(event_queues: Callable[..., MessageQueue]) -> None:
@@ -105,8 +105,8 @@ def test_with_the_v1_serializer_logs_a_v1_event(
     EventQueueLogger(queue_name(queue), event_serializer=serialize_v1_event).log(**FIELDS)
 
     event = json.loads(queue.get(timeout=1))
-    assert ("experiment", "choose") == (event["event_topic"], event["event_type"])
-    assert {
+    assert (event["event_topic"], event["event_type"]) == ("experiment", "choose")
+    assert event["payload"] == {
         "experiment_id": 7,
         "experiment_name": "button_color",
         "experiment_owner": "growth",
@@ -116,7 +116,7 @@ def test_with_the_v1_serializer_logs_a_v1_event(
         "logged_in": True,
         "cookie_created_timestamp": 1700000000000,
         "app_name": "web",
-    } == event["payload"]
+    }
 
 
 def test_a_full_queue_drops_counts_and_warns_once(
@@ -131,7 +131,7 @@ def test_a_full_queue_drops_counts_and_warns_once(
     for _ in range(4):
         logger.log(**FIELDS)
 
-    assert (2, 2) == (queue.current_messages, logger.dropped)
+    assert (queue.current_messages, logger.dropped) == (2, 2)
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "a choose event was not queued on /events-" in warning.getMessage()
     assert "stayed full" in warning.getMessage()
@@ -146,7 +146,7 @@ def test_an_oversized_event_is_dropped_and_counted(
 
     logger.log(**{**FIELDS, "variant": "x" * 2000})
 
-    assert (0, 1) == (queue.current_messages, logger.dropped)
+    assert (queue.current_messages, logger.dropped) == (0, 1)
     assert "the event queue takes at most 1024" in caplog.text
 
 
@@ -163,7 +163,7 @@ def test_a_failing_serializer_does_not_reach_the_caller(
 
     logger.log(**FIELDS)
 
-    assert 1 == logger.dropped
+    assert logger.dropped == 1
     assert "cannot serialize that" in caplog.text
 
 
@@ -177,4 +177,4 @@ def test_close_leaves_queued_events_for_the_publisher(
 
     logger.close()
 
-    assert 1 == queue.current_messages
+    assert queue.current_messages == 1

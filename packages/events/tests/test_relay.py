@@ -54,9 +54,9 @@ def test_5xx_answers_are_retried_until_accepted_and_counted(
 
     assert publisher.publish(b"[{},{}]", 2) is True
 
-    assert [b"[{},{}]"] * 3 == [body for _, _, body in server.requests]
+    assert [body for _, _, body in server.requests] == [b"[{},{}]"] * 3
     lines = [line for line in received_lines(statsd, 8) if "|c" in line]
-    assert ["ep.failed:1|c", "ep.error.http:1|c"] * 2 + ["ep.sent:2|c"] == lines
+    assert lines == ["ep.failed:1|c", "ep.error.http:1|c"] * 2 + ["ep.sent:2|c"]
 
 
 def test_io_errors_are_retried(
@@ -83,9 +83,9 @@ def test_a_4xx_answer_drops_the_batch_with_a_count(
 
     assert publisher.publish(b"[{},{},{}]", 3) is False
 
-    assert 1 == len(server.requests)
+    assert len(server.requests) == 1
     lines = [line for line in received_lines(statsd, 4) if "|c" in line]
-    assert ["ep.failed:1|c", "ep.error.http:1|c", "ep.dropped:3|c"] == lines
+    assert lines == ["ep.failed:1|c", "ep.error.http:1|c", "ep.dropped:3|c"]
 
 
 def test_backoff_doubles_up_to_its_maximum(collector: Callable[..., Any]) -> None:
@@ -104,4 +104,4 @@ def test_backoff_doubles_up_to_its_maximum(collector: Callable[..., Any]) -> Non
     )
 
     assert publisher.publish(b"[]", 0) is True
-    assert [0.5, 1.0, 2.0, 3.0, 3.0] == waits
+    assert waits == [0.5, 1.0, 2.0, 3.0, 3.0]

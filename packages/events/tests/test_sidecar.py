@@ -124,16 +124,16 @@ def test_events_arrive_exactly_once_through_a_collector_outage(
     while time.monotonic() - outage_started < 3.0:
         time.sleep(0.25)
         samples.append(rss_kib(sidecar.pid))
-    assert 0 < queue.current_messages  # events wait in the queue, not in the sidecar
+    assert queue.current_messages > 0  # events wait in the queue, not in the sidecar
     server.start()
     producer.join(30)
     assert not producer.is_alive()
     server.wait_for(lambda c: set(put) <= set(event_ids(c.accepted)))
 
     received = event_ids(server.accepted)
-    assert 400 == len(put)
+    assert len(put) == 400
     assert set(put) == set(received)
-    assert [1] == sorted(set(received.values())), "some events arrived more than once"
+    assert sorted(set(received.values())) == [1], "some events arrived more than once"
     assert max(samples) - baseline < 4096, f"RSS grew from {baseline} KiB to {max(samples)}"
     sidecar.wait_for(r"Could not post \d+ event\(s\)")
 
@@ -166,9 +166,9 @@ def test_the_sidecar_runs_under_each_name_and_stops_on_sigterm(
     server.wait_for(lambda c: len(c.accepted) == 1)
     sidecar.signal(signal.SIGTERM)
 
-    assert 0 == sidecar.wait()
+    assert sidecar.wait() == 0
     [(path, headers, body)] = server.requests
-    assert "/v1" == path
+    assert path == "/v1"
     assert headers["x-signature"].startswith("key=TestKey, mac=")
     assert [str(event.id)] == [item["uuid"] for item in json.loads(body)]
 
@@ -186,11 +186,11 @@ def test_v2_events_go_to_v2_as_a_thrift_list(
     server.wait_for(lambda c: len(c.accepted) >= 1)
 
     [(path, _, body)] = server.requests
-    assert "/v2" == path
-    assert (
+    assert path == "/v2"
+    assert body == (
         b'{"1":{"lst":["rec",2,{"1":{"str":"baseplate"},"2":{"str":"test"},'
         b'"3":{"str":"baseplate"}},{"3":{"str":"second"}}]}}'
-    ) == body
+    )
 
 
 def test_a_refused_batch_is_dropped_and_the_next_delivered(
@@ -206,8 +206,8 @@ def test_a_refused_batch_is_dropped_and_the_next_delivered(
     events.put(Event("test", "accepted"))
     server.wait_for(lambda c: len(c.accepted) == 1)
 
-    assert 2 == len(server.requests)
-    assert ["accepted"] == [item["event_type"] for item in json.loads(server.accepted[0])]
+    assert len(server.requests) == 2
+    assert [item["event_type"] for item in json.loads(server.accepted[0])] == ["accepted"]
 
 
 def test_on_sigterm_undelivered_events_go_back_on_the_queue(
@@ -222,10 +222,10 @@ def test_on_sigterm_undelivered_events_go_back_on_the_queue(
 
     sidecar.signal(signal.SIGTERM)
 
-    assert 0 == sidecar.wait()
+    assert sidecar.wait() == 0
     sidecar.wait_for(r"3 undelivered event\(s\) put back on the queue for the next publisher")
     returned = [json.loads(pipeline.queue.get(timeout=1))["event_type"] for _ in range(3)]
-    assert ["a", "b", "c"] == returned
+    assert returned == ["a", "b", "c"]
 
 
 def test_bad_configuration_stops_the_sidecar_at_startup(
@@ -236,5 +236,5 @@ def test_bad_configuration_stops_the_sidecar_at_startup(
 
     sidecar = spawn([*MODULE, "--queue-name", "bad", str(config)])
 
-    assert 1 == sidecar.wait()
+    assert sidecar.wait() == 1
     sidecar.wait_for(r"Cannot start the event publisher: .*collector\.version")

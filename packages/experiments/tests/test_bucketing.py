@@ -50,9 +50,9 @@ def test_r2_seeds_with_its_name() -> None:
         id=1, name="test", owner=None, variants={"a": 50, "b": 50},
         targeting={"logged_in": [True]},
     )  # fmt: skip
-    assert "test" == experiment.seed
+    assert experiment.seed == "test"
     # Bucket 236 is even, so of the variants dealt in name order it is a's; 236 < 50 * 2 * 10.
-    assert "a" == experiment.variant(user_id="t2_1", logged_in=True)
+    assert experiment.variant(user_id="t2_1", logged_in=True) == "a"
     # With b alone at 12%: 236 % 1 == 0 picks b, but 236 is not below int(12 * 1 * 10).
     alone = R2Experiment(
         id=1, name="test", owner=None, variants={"b": 12}, targeting={"logged_in": [True]}
@@ -73,10 +73,10 @@ def seeded_r2(size: float) -> R2Experiment:
 
 def test_r2_seed_replaces_the_name() -> None:
     """An r2 experiment's seed replaces its name: t2_1 lands in bucket 924."""
-    assert "some new seed" == seeded_r2(10).seed
+    assert seeded_r2(10).seed == "some new seed"
     # Bucket 924: candidate sorted(["a", "b"])[924 % 2] == "a", limit int(10 * 2 * 10) = 200.
     assert seeded_r2(10).variant(user_id="t2_1", logged_in=True) is None
-    assert "a" == seeded_r2(50).variant(user_id="t2_1", logged_in=True)
+    assert seeded_r2(50).variant(user_id="t2_1", logged_in=True) == "a"
 
 
 def test_simple_default_seed_is_id_name_shuffle_version() -> None:
@@ -84,22 +84,22 @@ def test_simple_default_seed_is_id_name_shuffle_version() -> None:
     experiment = parse_experiment(simple("single_variant", [
         {"name": "control", "size": 0.1}, {"name": "treatment", "size": 0.2},
     ]))  # fmt: skip
-    assert "1.test_experiment.None" == experiment.seed  # type: ignore[attr-defined]
+    assert experiment.seed == "1.test_experiment.None"  # type: ignore[attr-defined]
     # Bucket 867: not below 100 (control's), but at or above 1000 - 200 = 800 (treatment's).
-    assert "treatment" == experiment.variant(user_id="t2_1")
+    assert experiment.variant(user_id="t2_1") == "treatment"
 
 
 def test_simple_bucket_seed_and_shuffle_version() -> None:
     """bucket_seed replaces the default seed; a new shuffle_version rebuckets."""
     seeded = parse_experiment(simple("feature_rollout", [{"name": "on", "size": 0.237}],
                                      bucket_seed="test"))  # fmt: skip
-    assert "on" == seeded.variant(user_id="t2_1")  # bucket 236 < int(0.237 * 1000)
+    assert seeded.variant(user_id="t2_1") == "on"  # bucket 236 < int(0.237 * 1000)
     narrower = parse_experiment(simple("feature_rollout", [{"name": "on", "size": 0.236}],
                                        bucket_seed="test"))  # fmt: skip
     assert narrower.variant(user_id="t2_1") is None
     shuffled = parse_experiment(simple("feature_rollout", [{"name": "on", "size": 0.5}],
                                        shuffle_version=2))  # fmt: skip
-    assert "1.test_experiment.2" == shuffled.seed  # type: ignore[attr-defined]
+    assert shuffled.seed == "1.test_experiment.2"  # type: ignore[attr-defined]
     expected = "on" if calculate_bucket("1.test_experiment.2", "t2_1", 1000) < 500 else None
     assert expected == shuffled.variant(user_id="t2_1")
 
@@ -109,5 +109,5 @@ def test_bucket_count_is_configurable() -> None:
     experiment = parse_experiment(simple("range_variant", [
         {"name": "x", "range_start": 0.0, "range_end": 1.0},
     ], num_buckets=7, bucket_seed="test"))  # fmt: skip
-    assert "x" == experiment.variant(user_id="t2_1")
+    assert experiment.variant(user_id="t2_1") == "x"
     assert experiment.num_buckets == 7  # type: ignore[attr-defined]

@@ -89,23 +89,23 @@ def test_variant_logs_one_bucketing_event_per_request(
 ) -> None:
     """The first variant of a request logs a bucketing event; asking again logs none."""
     experiments = request(factory)
-    assert "on" == experiments.variant("button", user_id="t2_1", app_name="web")
-    assert "on" == experiments.variant("button", user_id="t2_1")
-    assert 1 == len(recorder.events)
+    assert experiments.variant("button", user_id="t2_1", app_name="web") == "on"
+    assert experiments.variant("button", user_id="t2_1") == "on"
+    assert len(recorder.events) == 1
     event = recorder.events[0]
-    assert EventType.BUCKET == event["event_type"]
-    assert "choose" == event["event_type"].value
-    assert "on" == event["variant"]
-    assert "button" == event["experiment"].name
-    assert 1 == event["experiment"].id
+    assert event["event_type"] == EventType.BUCKET
+    assert event["event_type"].value == "choose"
+    assert event["variant"] == "on"
+    assert event["experiment"].name == "button"
+    assert event["experiment"].id == 1
     fields = ("user_id", "logged_in", "cookie_created_timestamp", "app_name")
-    assert ("t2_1", None, None, "web") == tuple(event[field] for field in fields)
-    assert {"user_id": "t2_1", "app_name": "web"} == event["inputs"]
-    assert "handler" == event["span"].name
+    assert tuple(event[field] for field in fields) == ("t2_1", None, None, "web")
+    assert event["inputs"] == {"user_id": "t2_1", "app_name": "web"}
+    assert event["span"].name == "handler"
     # Another user, or the next request, logs again.
     experiments.variant("button", user_id="t2_2")
     request(factory).variant("button", user_id="t2_1")
-    assert ["t2_1", "t2_2", "t2_1"] == [e["user_id"] for e in recorder.events]
+    assert [e["user_id"] for e in recorder.events] == ["t2_1", "t2_2", "t2_1"]
 
 
 def test_user_fields_join_the_inputs(
@@ -113,26 +113,26 @@ def test_user_fields_join_the_inputs(
 ) -> None:
     """A User's event fields are inputs (overriding kwargs) and fill the event's fields."""
     experiments = request(factory)
-    assert "on" == experiments.variant("button", user=logged_in_user(), user_id="ignored")
+    assert experiments.variant("button", user=logged_in_user(), user_id="ignored") == "on"
     event = recorder.events[0]
-    assert ("t2_1", True, 1234) == (event["user_id"], event["logged_in"],
-                                    event["cookie_created_timestamp"])  # fmt: skip
+    fields = (event["user_id"], event["logged_in"], event["cookie_created_timestamp"])
+    assert fields == ("t2_1", True, 1234)
     logged_out = User(AuthenticationToken(None), "t2_loid", 99)
-    assert "active" != experiments.variant("flag", user=logged_out)
-    assert "active" == experiments.variant("flag", user=logged_in_user())
+    assert experiments.variant("flag", user=logged_out) != "active"
+    assert experiments.variant("flag", user=logged_in_user()) == "active"
 
 
 def test_no_bucketing_event(factory: ExperimentsContextFactory, recorder: Recorder) -> None:
     """No event: override False, log_bucketing false, a feature flag, no variant, no value."""
     experiments = request(factory)
-    assert "on" == experiments.variant("button", user_id="t2_1", bucketing_event_override=False)
-    assert "on" == experiments.variant("quiet", user_id="t2_1")
-    assert "active" == experiments.variant("flag", user_id="t2_1", logged_in=True)
+    assert experiments.variant("button", user_id="t2_1", bucketing_event_override=False) == "on"
+    assert experiments.variant("quiet", user_id="t2_1") == "on"
+    assert experiments.variant("flag", user_id="t2_1", logged_in=True) == "active"
     assert experiments.variant("button") is None
-    assert [] == recorder.events
+    assert recorder.events == []
     # True changes nothing: the next call logs as usual.
     experiments.variant("button", user_id="t2_1", bucketing_event_override=True)
-    assert 1 == len(recorder.events)
+    assert len(recorder.events) == 1
 
 
 def test_expose(factory: ExperimentsContextFactory, recorder: Recorder) -> None:
@@ -141,9 +141,9 @@ def test_expose(factory: ExperimentsContextFactory, recorder: Recorder) -> None:
     experiments.expose("button", "on", user=logged_in_user("t2_9"), page="home")
     experiments.expose("button", "on", user_id="t2_9")
     experiments.expose("missing", "on", user_id="t2_9")
-    assert [EventType.EXPOSE, EventType.EXPOSE] == [e["event_type"] for e in recorder.events]
-    assert {"page": "home", "user_id": "t2_9", "logged_in": True,
-            "cookie_created_timestamp": 1234} == recorder.events[0]["inputs"]  # fmt: skip
+    assert [e["event_type"] for e in recorder.events] == [EventType.EXPOSE, EventType.EXPOSE]
+    assert recorder.events[0]["inputs"] == {"page": "home", "user_id": "t2_9", "logged_in": True,
+            "cookie_created_timestamp": 1234}  # fmt: skip
 
 
 def test_malformed_experiments_are_disabled_alone(
@@ -153,7 +153,7 @@ def test_malformed_experiments_are_disabled_alone(
     experiments = request(factory)
     assert experiments.variant("broken", user_id="t2_1") is None
     assert experiments.variant("bad_variants", user_id="t2_1") is None
-    assert "on" == experiments.variant("button", user_id="t2_1")
+    assert experiments.variant("button", user_id="t2_1") == "on"
     assert (
         "experiment 'broken' is disabled: experiment 'broken': id must be an integer" in caplog.text
     )
@@ -161,29 +161,29 @@ def test_malformed_experiments_are_disabled_alone(
     assert not experiments.is_valid_experiment("broken")
     assert experiments.is_valid_experiment("button")
     assert not experiments.is_valid_experiment("missing")
-    assert ["button", "quiet", "flag"] == experiments.get_all_experiment_names()
+    assert experiments.get_all_experiment_names() == ["button", "quiet", "flag"]
     # Parsed once per version of the file, so logged once.
     request(factory).variant("broken", user_id="t2_1")
-    assert 1 == caplog.text.count("experiment 'broken' is disabled")
+    assert caplog.text.count("experiment 'broken' is disabled") == 1
 
 
 def test_a_new_file_is_read_and_a_bad_one_keeps_the_last(
     factory: ExperimentsContextFactory, path: pathlib.Path
 ) -> None:
     """A changed file is used from the next request; one that is not an object is not."""
-    assert "on" == request(factory).variant("button", user_id="t2_1")
+    assert request(factory).variant("button", user_id="t2_1") == "on"
     write(path, {"button": rollout(1, "button", size=0.0)})
     assert request(factory).variant("button", user_id="t2_1") is None
     write(path, "[1, 2]")
     assert request(factory).variant("button", user_id="t2_1") is None
-    assert ["button"] == request(factory).get_all_experiment_names()
+    assert request(factory).get_all_experiment_names() == ["button"]
 
 
 def test_an_unreadable_file_gives_no_variants(tmp_path: pathlib.Path) -> None:
     """Before the file was ever readable: no variant and no names, never an error."""
     experiments = request(ExperimentsContextFactory(str(tmp_path / "missing.json")))
     assert experiments.variant("button", user_id="t2_1") is None
-    assert [] == experiments.get_all_experiment_names()
+    assert experiments.get_all_experiment_names() == []
     with pytest.raises(WatchedFileNotAvailableError):
         ExperimentsContextFactory(str(tmp_path / "missing.json"), timeout=0.01)
 
@@ -195,7 +195,7 @@ def test_the_window_is_looked_at_again(
     write(path, {"later": rollout(9, "later") | {"start_ts": NOW + 60}})
     assert request(factory).variant("later", user_id="t2_1") is None
     monkeypatch.setattr(time, "time", lambda: NOW + 61)
-    assert "on" == request(factory).variant("later", user_id="t2_1")
+    assert request(factory).variant("later", user_id="t2_1") == "on"
 
 
 def test_failures_never_reach_the_request(
@@ -210,7 +210,7 @@ def test_failures_never_reach_the_request(
     write(path, EXPERIMENTS | {"ordered": rollout(6, "ordered", targeting={
         "GT": {"field": "karma", "value": 5}})})  # fmt: skip
     experiments = request(ExperimentsContextFactory(str(path), Failing()))
-    assert "on" == experiments.variant("button", user_id="t2_1")
+    assert experiments.variant("button", user_id="t2_1") == "on"
     assert "queue on fire" in caplog.text
     assert experiments.variant("ordered", user_id="t2_1", karma="lots") is None
 
@@ -229,8 +229,8 @@ def test_from_config(path: pathlib.Path, recorder: Recorder) -> None:
     factory = experiments_client_from_config(
         {"exp.path": str(path), "exp.timeout": "1 second"}, recorder, prefix="exp."
     )
-    assert "on" == request(factory).variant("button", user_id="t2_1")
+    assert request(factory).variant("button", user_id="t2_1") == "on"
     with pytest.raises(ConfigurationError, match=r"experiments\.timeout"):
         experiments_client_from_config({"experiments.timeout": "soon"}, recorder)
     default = experiments_client_from_config({}, None)
-    assert "/var/local/experiments.json" == default._filewatcher.path
+    assert default._filewatcher.path == "/var/local/experiments.json"

@@ -60,7 +60,7 @@ def test_unknown_type_is_a_forced_none(caplog: pytest.LogCaptureFixture) -> None
 def test_global_override_forces_even_none() -> None:
     """global_override forces its variant, even null, and logs no bucketing."""
     forced = parse_experiment(config("feature_rollout", ROLLOUT, global_override="off"))
-    assert "off" == forced.variant(user_id="t2_1")
+    assert forced.variant(user_id="t2_1") == "off"
     assert not forced.should_log_bucketing()
     assert parse_experiment(config("feature_rollout", ROLLOUT, global_override=None)).variant(
         user_id="t2_1"
@@ -84,8 +84,8 @@ def test_expires_is_accepted_with_a_warning() -> None:
     del cfg["start_ts"], cfg["stop_ts"]
     with pytest.warns(DeprecationWarning, match="'expires' is deprecated"):
         experiment = parse_experiment(cfg)
-    assert "on" == experiment.variant(user_id="t2_1")
-    assert 32472144000 == experiment.stop_ts  # type: ignore[attr-defined]
+    assert experiment.variant(user_id="t2_1") == "on"
+    assert experiment.stop_ts == 32472144000  # type: ignore[attr-defined]
 
 
 def test_missing_version_warns() -> None:
@@ -136,8 +136,12 @@ def r2(variants: dict[str, float], **experiment: Any) -> R2Experiment:
 def test_r2_deals_buckets_by_name_and_caps_sizes(caplog: pytest.LogCaptureFixture) -> None:
     """Bucket b goes to sorted_names[b % n] if b < int(size * n * 10); sizes cap at 1/n."""
     experiment = r2({"b": 10, "a": 60}, targeting={"logged_in": [True]})
-    assert ["a", "b", None, "a", None] == [
-        experiment._choose_variant(b) for b in (0, 1, 201, 998, 999)
+    assert [experiment._choose_variant(b) for b in (0, 1, 201, 998, 999)] == [
+        "a",
+        "b",
+        None,
+        "a",
+        None,
     ]
     assert "exceeds the largest allowed size" in caplog.text
 
@@ -168,7 +172,7 @@ def test_r2_overrides_win_even_without_a_bucketing_value() -> None:
     experiment = r2({"a": 1, "b": 1}, overrides={
         "user_name": {"Alice": "b", "bob": "zzz"}, "flag": {"1": "a"},
     })  # fmt: skip
-    assert "b" == experiment.variant(user_name="ALICE")
+    assert experiment.variant(user_name="ALICE") == "b"
     assert experiment.variant(user_name="bob") is None
     assert experiment.variant(user_name={"unhashable": 1}) is None
     assert experiment.variant(user_id=None) is None
@@ -177,7 +181,7 @@ def test_r2_overrides_win_even_without_a_bucketing_value() -> None:
 def test_r2_unique_id_and_logging() -> None:
     """The unique id is '<name>:<bucket_val>:<value>'; r2 logs, feature flags do not."""
     experiment = r2({"a": 50}, bucket_val="loid")
-    assert "exp:loid:t2_9" == experiment.get_unique_id(loid="t2_9")
+    assert experiment.get_unique_id(loid="t2_9") == "exp:loid:t2_9"
     assert experiment.get_unique_id(user_id="t2_9") is None
     assert experiment.should_log_bucketing()
     assert not parse_experiment(config("feature_flag", R2)).should_log_bucketing()
@@ -204,7 +208,7 @@ def test_feature_flag_only_active() -> None:
     flag = parse_experiment(
         config("feature_flag", {"variants": {"active": 100}, "targeting": {"user_id": ["t2_1"]}})
     )
-    assert "active" == flag.variant(user_id="t2_1")
+    assert flag.variant(user_id="t2_1") == "active"
     assert flag.variant(user_id="t2_2") is None
 
 
@@ -223,16 +227,16 @@ def test_simple_targeting_overrides_and_bucket_value(caplog: pytest.LogCaptureFi
                    {"second": {"OVERRIDE": True}}, "not an override",
                    {"two": {"OVERRIDE": True}, "keys": {"OVERRIDE": True}}],
     )  # fmt: skip
-    assert "first" == experiment.variant(user_id="t2_1")
-    assert "second" == experiment.variant(user_id="t2_2")
+    assert experiment.variant(user_id="t2_1") == "first"
+    assert experiment.variant(user_id="t2_2") == "second"
     assert experiment.variant(is_mod=True) is None
     assert "no user_id given" in caplog.text
     assert "override 2 is not an object with one key" in caplog.text
     assert "override 3 is not an object with one key" in caplog.text
     untargeted = simple(targeting={"EQ": {"field": "is_mod", "value": True}})
     assert untargeted.variant(user_id="t2_1") is None
-    assert "on" == untargeted.variant(user_id="t2_1", is_mod=True)
-    assert "on" == untargeted.variant(USER_ID="t2_1", is_mod=True)
+    assert untargeted.variant(user_id="t2_1", is_mod=True) == "on"
+    assert untargeted.variant(USER_ID="t2_1", is_mod=True) == "on"
 
 
 def test_simple_malformed_targeting_targets_no_one(caplog: pytest.LogCaptureFixture) -> None:
@@ -246,8 +250,8 @@ def test_simple_bucket_val_and_log_bucketing() -> None:
     """bucket_val picks the input bucketed on; log_bucketing false logs no events."""
     experiment = simple(bucket_val="loid", log_bucketing=False)
     assert experiment.variant(user_id="t2_1") is None
-    assert "on" == experiment.variant(loid="t2_1")
-    assert "exp:loid:t2_1" == experiment.get_unique_id(loid="t2_1")
+    assert experiment.variant(loid="t2_1") == "on"
+    assert experiment.get_unique_id(loid="t2_1") == "exp:loid:t2_1"
     assert not experiment.should_log_bucketing()
     capital = simple(bucket_val="LoID")
     assert capital.variant(LoID="t2_1") is None  # inputs are matched lower-cased
@@ -260,4 +264,4 @@ def test_simple_stop_is_exclusive(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "time", lambda: experiment.stop_ts)
     assert experiment.variant(user_id="t2_1") is None
     monkeypatch.setattr(time, "time", lambda: experiment.start_ts)
-    assert "on" == experiment.variant(user_id="t2_1")
+    assert experiment.variant(user_id="t2_1") == "on"

@@ -23,11 +23,11 @@ def spread(variants: VariantSet, buckets: int = 1000) -> collections.Counter[str
 def test_single_takes_the_bottom_and_the_top() -> None:
     """The first variant takes buckets from 0 up, the second from the top down."""
     variants = SingleVariantSet([{"name": "a", "size": 0.25}, {"name": "b", "size": 0.1}])
-    assert "a" == variants.choose_variant(249)
+    assert variants.choose_variant(249) == "a"
     assert variants.choose_variant(250) is None
     assert variants.choose_variant(899) is None
-    assert "b" == variants.choose_variant(900)
-    assert {"a": 250, "b": 100, None: 650} == spread(variants)
+    assert variants.choose_variant(900) == "b"
+    assert spread(variants) == {"a": 250, "b": 100, None: 650}
     assert "a" in variants
     assert "c" not in variants
 
@@ -47,17 +47,21 @@ def test_multi_lays_variants_end_to_end() -> None:
     variants = MultiVariantSet(
         [{"name": "a", "size": 0.1}, {"name": "b", "size": 0.2}, {"name": "c", "size": 0.3}]
     )
-    assert ["a", "b", "b", "c", None] == [
-        variants.choose_variant(b) for b in (99, 100, 299, 599, 600)
+    assert [variants.choose_variant(b) for b in (99, 100, 299, 599, 600)] == [
+        "a",
+        "b",
+        "b",
+        "c",
+        None,
     ]
-    assert {"a": 100, "b": 200, "c": 300, None: 400} == spread(variants)
+    assert spread(variants) == {"a": 100, "b": 200, "c": 300, None: 400}
 
 
 def test_rollout_and_odd_bucket_counts() -> None:
     """A rollout takes the buckets below int(size * buckets), for any bucket count."""
     variants = RolloutVariantSet([{"name": "on", "size": 0.5}], num_buckets=7)
-    assert {"on": 3, None: 4} == spread(variants, 7)
-    assert {"on": 1000} == spread(RolloutVariantSet([{"name": "on", "size": 1.0}]))
+    assert spread(variants, 7) == {"on": 3, None: 4}
+    assert spread(RolloutVariantSet([{"name": "on", "size": 1.0}])) == {"on": 1000}
 
 
 def test_range_takes_its_own_buckets() -> None:
@@ -66,10 +70,14 @@ def test_range_takes_its_own_buckets() -> None:
         {"name": "a", "range_start": 0.0, "range_end": 0.1},
         {"name": "b", "range_start": 0.5, "range_end": 0.75},
     ])  # fmt: skip
-    assert ["a", None, "b", "b", None] == [
-        variants.choose_variant(b) for b in (0, 100, 500, 749, 750)
+    assert [variants.choose_variant(b) for b in (0, 100, 500, 749, 750)] == [
+        "a",
+        None,
+        "b",
+        "b",
+        None,
     ]
-    assert {"a": 100, "b": 250, None: 650} == spread(variants)
+    assert spread(variants) == {"a": 100, "b": 250, None: 650}
 
 
 @pytest.mark.parametrize(

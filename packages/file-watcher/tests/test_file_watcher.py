@@ -274,9 +274,9 @@ def test_error_is_picklable_and_says_the_path() -> None:
 
     copy = pickle.loads(pickle.dumps(error))
 
-    assert "/some/file" == copy.path
-    assert "gone" == copy.inner
-    assert "/some/file: gone" == str(copy)
+    assert copy.path == "/some/file"
+    assert copy.inner == "gone"
+    assert str(copy) == "/some/file: gone"
 
 
 def test_unchanged_read_is_one_stat_and_no_open(

@@ -86,18 +86,18 @@ def test_a_node_written_by_the_writer_reaches_the_file(
     client, path = node(b"first")
     watched = watch(path, **{"nodes.n.mode": "0640"})
     watched.wait_for_data(b"first", "the first data reaching the file")
-    assert 0o640 == stat.S_IMODE(watched.dest.stat().st_mode)
+    assert stat.S_IMODE(watched.dest.stat().st_mode) == 0o640
 
     source = tmp_path / "input.json"
     source.write_bytes(b'{"key": "two"}\n')
-    assert 0 == writer_main([str(watched.ini), str(source), path])
+    assert writer_main([str(watched.ini), str(source), path]) == 0
     watched.wait_for_data(b'{"key": "two"}\n', "the writer's data reaching the file")
 
     client.delete(path)
     watched.wait_for_data(None, "the file's removal")
     client.create(path, b"back")
     watched.wait_for_data(b"back", "the recreated node reaching the file")
-    assert ["dest", "input.json", "watcher.ini"] == sorted(os.listdir(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == ["dest", "input.json", "watcher.ini"]
 
 
 def test_a_missing_node_has_no_file(
@@ -122,7 +122,7 @@ def test_the_heartbeat_touches_the_files(watch: Watch, node: MakeNode) -> None:
     wait_until(
         lambda: watched.dest.stat().st_mtime > time.time() - 60, "a heartbeat touching the file"
     )
-    assert b"data" == watched.dest.read_bytes()
+    assert watched.dest.read_bytes() == b"data"
 
 
 def test_credentials_from_the_secrets_file(
@@ -145,7 +145,7 @@ def test_credentials_from_the_secrets_file(
     watched.wait_for_data(b"one", "the private node reaching the file")
     source = tmp_path / "input"
     source.write_bytes(b"two")
-    assert 0 == writer_main([str(watched.ini), str(source), f"{root}/private"])
+    assert writer_main([str(watched.ini), str(source), f"{root}/private"]) == 0
     watched.wait_for_data(b"two", "the written data reaching the file")
     owner.delete(f"{root}/private")
 
@@ -156,7 +156,7 @@ def test_a_bad_configuration_stops_the_watcher(
     """A configuration error stops the watcher at start-up with exit status 1, naming the key."""
     ini = write_ini(tmp_path / "w.ini", {"zookeeper.hosts": "127.0.0.1:1", "nodes.a.source": "/a"})
     watcher = spawn(module_command("baseplate.live_data.watcher", str(ini)))
-    assert 1 == watcher.wait()
+    assert watcher.wait() == 1
     assert "nodes.a.dest" in watcher.output
 
 

@@ -18,7 +18,7 @@ def test_a_node_with_the_defaults() -> None:
     watcher's, and the heartbeat to five minutes."""
     cfg = parse_watcher_config({"nodes.a.source": "/a", "nodes.a.dest": "/var/local/a"})
     assert (NodeConfig("a", "/a", "/var/local/a", None, None, 0o400),) == cfg.nodes
-    assert 300.0 == cfg.heartbeat_interval
+    assert cfg.heartbeat_interval == 300.0
 
 
 def test_nodes_with_owner_group_mode_and_a_heartbeat() -> None:
@@ -35,9 +35,9 @@ def test_nodes_with_owner_group_mode_and_a_heartbeat() -> None:
             "nodes.a.dest": "/tmp/a",
         }
     )
-    assert ["a", "b"] == [node.name for node in cfg.nodes]
-    assert (0, 0, 0o644) == (cfg.nodes[1].owner, cfg.nodes[1].group, cfg.nodes[1].mode)
-    assert 2.0 == cfg.heartbeat_interval
+    assert [node.name for node in cfg.nodes] == ["a", "b"]
+    assert (cfg.nodes[1].owner, cfg.nodes[1].group, cfg.nodes[1].mode) == (0, 0, 0o644)
+    assert cfg.heartbeat_interval == 2.0
 
 
 @pytest.mark.parametrize(
@@ -92,9 +92,9 @@ def test_replace_file_sets_mode_and_leaves_no_temporary(tmp_path: pathlib.Path) 
     path = tmp_path / "data.json"
     path.write_bytes(b"old")
     replace_file(str(path), b"new data", None, None, 0o640)
-    assert b"new data" == path.read_bytes()
-    assert 0o640 == stat.S_IMODE(path.stat().st_mode)
-    assert ["data.json"] == os.listdir(tmp_path)
+    assert path.read_bytes() == b"new data"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert os.listdir(tmp_path) == ["data.json"]
 
 
 def test_replace_file_sets_owner_and_group(tmp_path: pathlib.Path) -> None:
@@ -108,7 +108,7 @@ def test_replace_file_sets_owner_and_group(tmp_path: pathlib.Path) -> None:
         info.st_gid,
         stat.S_IMODE(info.st_mode),
     )
-    assert b"x" == path.read_bytes()
+    assert path.read_bytes() == b"x"
 
 
 def test_a_failed_replace_keeps_the_old_file(tmp_path: pathlib.Path) -> None:
@@ -118,7 +118,7 @@ def test_a_failed_replace_keeps_the_old_file(tmp_path: pathlib.Path) -> None:
     path.mkdir()  # a directory cannot be replaced by a file
     with pytest.raises(OSError, match="directory"):
         replace_file(str(path), b"new", None, None, 0o400)
-    assert ["data.json"] == os.listdir(tmp_path)
+    assert os.listdir(tmp_path) == ["data.json"]
 
 
 def test_remove_and_touch_say_whether_there_was_a_file(tmp_path: pathlib.Path) -> None:

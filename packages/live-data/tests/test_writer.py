@@ -23,19 +23,19 @@ MakeNode = Callable[..., tuple[KazooClient, str]]
 def test_diff_of_text_is_unified() -> None:
     """Text data gives a unified diff from the node's data to the file's."""
     result = WriteResult("/flags", b'{\n  "key": "one"\n}\n', b'{\n  "key": "two"\n}\n', True, 1)
-    assert (
+    assert result.diff("input.json") == (
         '--- /flags\n+++ input.json\n@@ -1,3 +1,3 @@\n {\n-  "key": "one"\n+  "key": "two"\n }\n'
-    ) == result.diff("input.json")
+    )
 
 
 def test_diff_of_binary_data_and_of_nothing() -> None:
     """Binary data gives its sizes; unchanged data no diff; a new node a diff from empty."""
     assert (
-        "binary data: 2 bytes -> 3 bytes\n"
-        == WriteResult("/b", b"\xff\x00", b"\xfe\x01\x02", True, 1).diff()
+        WriteResult("/b", b"\xff\x00", b"\xfe\x01\x02", True, 1).diff()
+        == "binary data: 2 bytes -> 3 bytes\n"
     )
-    assert "" == WriteResult("/same", b"x", b"x", False, 0).diff()
-    assert "+x\n" == WriteResult("/new", None, b"x", True, 0).diff().splitlines(keepends=True)[-1]
+    assert WriteResult("/same", b"x", b"x", False, 0).diff() == ""
+    assert WriteResult("/new", None, b"x", True, 0).diff().splitlines(keepends=True)[-1] == "+x\n"
 
 
 @pytest.mark.integration
@@ -67,8 +67,8 @@ def test_write_node_needs_the_node_unless_creating(
     assert f"{root}/a/b" == caught.value.path
     assert client.exists(f"{root}/a") is None
     result = write_node(client, f"{root}/a/b", b"data", create=True)
-    assert (None, True) == (result.previous, result.written)
-    assert b"data" == client.get(f"{root}/a/b")[0]
+    assert (result.previous, result.written) == (None, True)
+    assert client.get(f"{root}/a/b")[0] == b"data"
 
 
 class RacedClient(KazooClient):  # type: ignore[misc]
@@ -100,7 +100,7 @@ def test_a_concurrent_change_is_reported_not_overwritten(zookeeper: str, node: M
         raced.close()
     assert (path, 0) == (caught.value.path, caught.value.version)
     data, stat = rival.get(path)
-    assert (b"the rival's change", 1) == (data, stat.version)
+    assert (data, stat.version) == (b"the rival's change", 1)
 
 
 @pytest.fixture
@@ -140,16 +140,16 @@ def test_the_command_shows_the_diff_and_writes(
     client, path = node(b'{\n  "key": "one"\n}\n')
     new = source(b'{\n  "key": "two"\n}\n')
     status, output = _run(str(ini), str(new), path)
-    assert 0 == status
+    assert status == 0
     assert output.startswith(f"Writing {new} to ZooKeeper {path}...\n")
     assert '-  "key": "one"\n+  "key": "two"\n' in output
     assert output.endswith("Wrote data to ZooKeeper.\n")
-    assert b'{\n  "key": "two"\n}\n' == client.get(path)[0]
+    assert client.get(path)[0] == b'{\n  "key": "two"\n}\n'
 
     status, output = _run(str(ini), str(new), path)
-    assert 0 == status
+    assert status == 0
     assert "No changes" in output
-    assert 1 == client.get(path)[1].version
+    assert client.get(path)[1].version == 1
 
 
 @pytest.mark.integration
@@ -166,15 +166,15 @@ def test_the_command_refuses_a_missing_node_without_create(
     new = source(b"new")
     with caplog.at_level(logging.ERROR, logger="baseplate.live_data.writer"):
         status, _ = _run(str(ini), str(new), f"{root}/new")
-    assert 1 == status
+    assert status == 1
     assert "does not exist" in caplog.text
     client = connect(zookeeper)
     assert client.exists(f"{root}/new") is None
 
     status, output = _run(str(ini), str(new), f"{root}/new", "--create")
-    assert 0 == status
+    assert status == 0
     assert output.endswith("Created the node and wrote data to ZooKeeper.\n")
-    assert b"new" == client.get(f"{root}/new")[0]
+    assert client.get(f"{root}/new")[0] == b"new"
 
 
 def test_the_command_reports_a_bad_configuration(
@@ -183,7 +183,7 @@ def test_the_command_reports_a_bad_configuration(
     """A configuration without zookeeper.hosts fails the writer at once, naming the key."""
     ini = write_ini(tmp_path / "writer.ini", {"zookeeper.timeout": "1"})
     with caplog.at_level(logging.ERROR, logger="baseplate.live_data.writer"):
-        assert 1 == _run(str(ini), str(source(b"x")), "/node")[0]
+        assert _run(str(ini), str(source(b"x")), "/node")[0] == 1
     assert "zookeeper.hosts" in caplog.text
 
 
@@ -197,6 +197,6 @@ def test_python_dash_m_runs_the_writer(ini: pathlib.Path, node: MakeNode, source
         text=True,
         timeout=WAIT * 2,
     )
-    assert 0 == result.returncode, result.stderr
+    assert result.returncode == 0, result.stderr
     assert "-old\n+new\n" in result.stdout
-    assert b"new\n" == client.get(path)[0]
+    assert client.get(path)[0] == b"new\n"

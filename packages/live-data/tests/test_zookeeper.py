@@ -69,17 +69,17 @@ def test_the_client_reconnects_forever_with_backoff(recorded: dict[str, Any]) ->
     """The client gets the hosts as written, the default 5 s timeout, no auth, and a
     connection retry that never gives up, doubling from 0.1 s to at most a minute."""
     zookeeper_client_from_config(None, {"zookeeper.hosts": "zk01:2181,zk02:2181/root"})
-    assert "zk01:2181,zk02:2181/root" == recorded["hosts"]
-    assert 5.0 == recorded["timeout"]
+    assert recorded["hosts"] == "zk01:2181,zk02:2181/root"
+    assert recorded["timeout"] == 5.0
     assert recorded["auth_data"] is None
     assert recorded["read_only"] is None
     retry = recorded["connection_retry"]
-    assert (-1, 0.1, 2, 60) == (
+    assert (
         retry["max_tries"],
         retry["delay"],
         retry["backoff"],
         retry["max_delay"],
-    )
+    ) == (-1, 0.1, 2, 60)
     assert isinstance(recorded["handler"], SequentialThreadingHandler)
 
 
@@ -88,7 +88,7 @@ def test_timeout_read_only_and_prefix(recorded: dict[str, Any]) -> None:
     live under another prefix."""
     raw = {"coordinator.hosts": "zk:2181", "coordinator.timeout": "1.5"}
     zookeeper_client_from_config(None, raw, read_only=True, prefix="coordinator.")
-    assert 1.5 == recorded["timeout"]
+    assert recorded["timeout"] == 1.5
     assert recorded["read_only"] is True
 
 
@@ -96,7 +96,7 @@ def test_credentials_become_digest_auth(recorded: dict[str, Any], secrets: Secre
     """Each credentials secret is sent as digest authentication, username:password."""
     raw = {"zookeeper.hosts": "zk:2181", "zookeeper.credentials": f"{CREDENTIALS}, {CREDENTIALS}"}
     zookeeper_client_from_config(secrets, raw)
-    assert [("digest", "reader:hunter2")] * 2 == recorded["auth_data"]
+    assert recorded["auth_data"] == [("digest", "reader:hunter2")] * 2
 
 
 def test_credentials_need_a_secrets_store() -> None:
@@ -145,7 +145,7 @@ def test_hosts_with_a_chroot(
     finally:
         client.stop()
         client.close()
-    assert b"chrooted" == plain.get(f"{root}/inside")[0]
+    assert plain.get(f"{root}/inside")[0] == b"chrooted"
 
 
 @pytest.mark.integration
@@ -166,7 +166,7 @@ def test_digest_credentials_from_the_secrets_file(
     try:
         acl = make_digest_acl("reader", "hunter2", all=True)
         client.create(node, b"only for the reader", acl=[acl])
-        assert b"only for the reader" == client.get(node)[0]
+        assert client.get(node)[0] == b"only for the reader"
         with pytest.raises(NoAuthError):
             plain.get(node)
         wrong = dict(raw, **{"zookeeper.credentials": "secret/wrong-password"})
@@ -201,5 +201,5 @@ client.close()
     result = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=WAIT * 2
     )
-    assert 0 == result.returncode, result.stderr
-    assert "SequentialGeventHandler True" == result.stdout.strip()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "SequentialGeventHandler True"

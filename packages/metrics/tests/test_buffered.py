@@ -47,7 +47,7 @@ def test_send_only_queues_until_flushed(statsd: socket.socket) -> None:
             statsd.recv(65536)
         statsd.settimeout(RECEIVE_TIMEOUT)
         transport.flush()
-        assert b"svc.a:1|c\nsvc.b:2|ms" == statsd.recv(65536)
+        assert statsd.recv(65536) == b"svc.a:1|c\nsvc.b:2|ms"
     finally:
         transport.close()
 
@@ -59,7 +59,7 @@ def test_worker_sends_many_requests_in_one_datagram(statsd: socket.socket) -> No
         for _ in range(3):
             with client.batch() as batch:
                 batch.counter("requests").increment()
-        assert b"svc.requests:1|c\nsvc.requests:1|c\nsvc.requests:1|c" == statsd.recv(65536)
+        assert statsd.recv(65536) == b"svc.requests:1|c\nsvc.requests:1|c\nsvc.requests:1|c"
     finally:
         client.transport.close()  # type: ignore[attr-defined]
 
@@ -73,8 +73,10 @@ def test_coalesced_payload_is_split_at_the_packet_limit(statsd: socket.socket) -
         for name in ("aaaa", "bbbb", "cccc"):
             transport.send(f"svc.{name}:1|c".encode())
         transport.flush()
-        assert [b"svc.aaaa:1|c", b"svc.bbbb:1|c", b"svc.cccc:1|c"] == [
-            statsd.recv(65536) for _ in range(3)
+        assert [statsd.recv(65536) for _ in range(3)] == [
+            b"svc.aaaa:1|c",
+            b"svc.bbbb:1|c",
+            b"svc.cccc:1|c",
         ]
     finally:
         transport.close()
@@ -91,10 +93,10 @@ def test_full_queue_drops_and_warns(
         with caplog.at_level(logging.WARNING, logger="baseplate.metrics"):
             for index in range(4):
                 transport.send(f"svc.m{index}:1|c".encode())
-        assert 2 == transport.dropped
+        assert transport.dropped == 2
         assert "Dropped 1 metrics payload(s)" in caplog.text
         transport.flush()
-        assert b"svc.m0:1|c\nsvc.m1:1|c" == statsd.recv(65536)
+        assert statsd.recv(65536) == b"svc.m0:1|c\nsvc.m1:1|c"
     finally:
         transport.close()
 
@@ -121,10 +123,10 @@ def test_sources_are_drained_at_each_flush(statsd: socket.socket) -> None:
         transport.add_source(Source([]))
         transport.send(b"svc.queued:1|c")
         transport.flush()
-        assert b"svc.queued:1|c\nsvc.kept:3|c\nsvc.took:5|ms" == statsd.recv(65536)
+        assert statsd.recv(65536) == b"svc.queued:1|c\nsvc.kept:3|c\nsvc.took:5|ms"
         transport.send(b"svc.later:1|c")
         transport.flush()  # the source has nothing left
-        assert b"svc.later:1|c" == statsd.recv(65536)
+        assert statsd.recv(65536) == b"svc.later:1|c"
     finally:
         transport.close()
 
@@ -134,7 +136,7 @@ def test_close_sends_what_is_queued(statsd: socket.socket) -> None:
     transport = BufferedTransport(DatagramTransport(_endpoint(statsd)), flush_interval=3600)
     transport.send(b"svc.last:1|c")
     transport.close()
-    assert b"svc.last:1|c" == statsd.recv(65536)
+    assert statsd.recv(65536) == b"svc.last:1|c"
 
 
 def test_child_process_starts_with_an_empty_queue(statsd: socket.socket) -> None:
@@ -152,10 +154,10 @@ def test_child_process_starts_with_an_empty_queue(statsd: socket.socket) -> None
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
-        assert 0 == os.waitstatus_to_exitcode(status)
+        assert os.waitstatus_to_exitcode(status) == 0
         transport.flush()
         received = sorted(statsd.recv(65536) for _ in range(2))
-        assert [b"svc.child:1|c", b"svc.parent:1|c"] == received
+        assert received == [b"svc.child:1|c", b"svc.parent:1|c"]
     finally:
         transport.close()
 
@@ -175,7 +177,7 @@ def test_from_config_buffers_by_default_and_zero_disables(statsd: socket.socket)
     immediate = metrics_client_from_config({**raw, "metrics.flush_interval": "0 seconds"})
     try:
         assert isinstance(buffered.transport, BufferedTransport)
-        assert 0.1 == buffered.transport.flush_interval
+        assert buffered.transport.flush_interval == 0.1
         assert isinstance(immediate.transport, DatagramTransport)
     finally:
         buffered.transport.close()
@@ -191,7 +193,7 @@ def test_many_queued_payloads_wake_the_worker_early(statsd: socket.socket) -> No
         lines = 0
         while lines < 1000:
             lines += statsd.recv(65536).count(b"\n") + 1
-        assert 1000 == lines
+        assert lines == 1000
     finally:
         transport.close()
 
@@ -215,4 +217,4 @@ def test_metrics_still_queued_at_exit_are_sent(statsd: socket.socket) -> None:
         """
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
-    assert b"svc.goodbye:1|c" == statsd.recv(65536)
+    assert statsd.recv(65536) == b"svc.goodbye:1|c"

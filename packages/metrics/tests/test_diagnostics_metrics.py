@@ -78,8 +78,8 @@ def test_successful_request(baseplate: Baseplate, receiver: socket.socket) -> No
     with baseplate.make_server_span(context, "do_something"):
         assert isinstance(context.metrics, Batch)
     timers, others = split_timings(receiver.recv(65536))
-    assert [b"myservice.server.do_something"] == timers
-    assert [b"myservice.server.do_something.success:1|c"] == others
+    assert timers == [b"myservice.server.do_something"]
+    assert others == [b"myservice.server.do_something.success:1|c"]
 
 
 def test_failed_request(baseplate: Baseplate, receiver: socket.socket) -> None:
@@ -90,8 +90,8 @@ def test_failed_request(baseplate: Baseplate, receiver: socket.socket) -> None:
     ):
         raise ValueError("bad input")
     timers, others = split_timings(receiver.recv(65536))
-    assert [b"myservice.server.op"] == timers
-    assert [b"myservice.server.op.failure:1|c"] == others
+    assert timers == [b"myservice.server.op"]
+    assert others == [b"myservice.server.op.failure:1|c"]
 
 
 def test_client_span_and_application_metrics(baseplate: Baseplate, receiver: socket.socket) -> None:
@@ -108,19 +108,19 @@ def test_client_span_and_application_metrics(baseplate: Baseplate, receiver: soc
         context.metrics.gauge("queue.depth").replace(3)
     datagram = receiver.recv(65536)
     timers, others = split_timings(datagram)
-    assert [
+    assert timers == [
         b"myservice.clients.redis.get",
         b"myservice.clients.redis.get",
         b"myservice.clients.thrift.fetch",
         b"myservice.server.get_user",
-    ] == timers
-    assert [
+    ]
+    assert others == [
         b"myservice.queue.depth:3|g",
         b"myservice.clients.redis.get.success:2|c",
         b"myservice.clients.thrift.fetch.failure:1|c",
         b"myservice.cache.miss:1|c",
         b"myservice.server.get_user.success:1|c",
-    ] == others
+    ]
 
 
 def test_error_object_log_counts_errors(baseplate: Baseplate, receiver: socket.socket) -> None:
@@ -132,11 +132,11 @@ def test_error_object_log_counts_errors(baseplate: Baseplate, receiver: socket.s
         child.log("error.object", ConnectionResetError("reset"))
         child.log("something.else", KeyError("ignored"))
     _, others = split_timings(receiver.recv(65536))
-    assert [
+    assert others == [
         b"myservice.errors.ConnectionResetError:1|c",
         b"myservice.clients.memcache.get.success:1|c",
         b"myservice.server.handler.success:1|c",
-    ] == others
+    ]
 
 
 def test_local_span_records_a_timer_only(baseplate: Baseplate, receiver: socket.socket) -> None:
@@ -150,10 +150,12 @@ def test_local_span_records_a_timer_only(baseplate: Baseplate, receiver: socket.
         ):
             raise RuntimeError
     timers, others = split_timings(receiver.recv(65536))
-    assert [b"myservice.jinja.template", b"myservice.math.crunch", b"myservice.server.render"] == (
-        timers
-    )
-    assert [b"myservice.server.render.success:1|c"] == others
+    assert (timers) == [
+        b"myservice.jinja.template",
+        b"myservice.math.crunch",
+        b"myservice.server.render",
+    ]
+    assert others == [b"myservice.server.render.success:1|c"]
 
 
 def test_children_of_children_are_observed(baseplate: Baseplate, receiver: socket.socket) -> None:
@@ -169,20 +171,20 @@ def test_children_of_children_are_observed(baseplate: Baseplate, receiver: socke
         with span.make_child("http.get") as client_span, client_span.make_child("dns.lookup"):
             pass
     timers, others = split_timings(receiver.recv(65536))
-    assert [
+    assert timers == [
         b"myservice.clients.db.query",
         b"myservice.inner.nested",
         b"myservice.worker.work",
         b"myservice.clients.dns.lookup",
         b"myservice.clients.http.get",
         b"myservice.server.outer",
-    ] == timers
-    assert [
+    ]
+    assert others == [
         b"myservice.clients.db.query.success:1|c",
         b"myservice.clients.dns.lookup.success:1|c",
         b"myservice.clients.http.get.success:1|c",
         b"myservice.server.outer.success:1|c",
-    ] == others
+    ]
 
 
 def test_each_request_sends_its_own_batch(baseplate: Baseplate, receiver: socket.socket) -> None:
@@ -191,10 +193,10 @@ def test_each_request_sends_its_own_batch(baseplate: Baseplate, receiver: socket
         context = RequestContext()
         with baseplate.make_server_span(context, name):
             context.metrics.counter(f"{name}.custom").increment()
-    assert [
+    assert [split_timings(receiver.recv(65536))[1] for _ in range(2)] == [
         [b"myservice.first.custom:1|c", b"myservice.server.first.success:1|c"],
         [b"myservice.second.custom:1|c", b"myservice.server.second.success:1|c"],
-    ] == [split_timings(receiver.recv(65536))[1] for _ in range(2)]
+    ]
 
 
 def test_foreign_context_object_gets_the_batch(
@@ -205,7 +207,7 @@ def test_foreign_context_object_gets_the_batch(
     with baseplate.make_server_span(request, "route"):
         request.metrics.histogram("payload").add_sample(12)
     _, others = split_timings(receiver.recv(65536))
-    assert [b"myservice.payload:12|h", b"myservice.server.route.success:1|c"] == others
+    assert others == [b"myservice.payload:12|h", b"myservice.server.route.success:1|c"]
 
 
 def test_span_names_are_sanitized(baseplate: Baseplate, receiver: socket.socket) -> None:
@@ -213,7 +215,7 @@ def test_span_names_are_sanitized(baseplate: Baseplate, receiver: socket.socket)
     with baseplate.make_server_span(RequestContext(), "GET /users/{id}:json|x"):
         pass
     _, others = split_timings(receiver.recv(65536))
-    assert [b"myservice.server.GET /users/{id}_json_x.success:1|c"] == others
+    assert others == [b"myservice.server.GET /users/{id}_json_x.success:1|c"]
 
 
 def test_send_errors_never_fail_the_request(caplog: pytest.LogCaptureFixture) -> None:
@@ -227,7 +229,7 @@ def test_send_errors_never_fail_the_request(caplog: pytest.LogCaptureFixture) ->
                 with span.make_child("redis.get"):
                     pass
                 result = "handled"
-    assert "handled" == result
+    assert result == "handled"
     assert "Observer" not in caplog.text  # nothing raised inside the observer
     assert re.search(
         rf"Could not send a metrics batch of \d+ bytes \(4 lines\) to {re.escape(path)}",
@@ -277,12 +279,12 @@ def test_background_worker_sends_timings_and_summed_counters(
         b"myservice.server.first",
         b"myservice.server.first",
     ] == timers
-    assert [
+    assert others == [
         b"myservice.clients.redis.get.success:3|c",
         b"myservice.server.first.success:2|c",
         b"myservice.server.second.success:1|c",
         b"myservice.server.first.failure:1|c",
-    ] == others
+    ]
 
 
 def test_background_worker_sends_application_metrics_too(
@@ -299,13 +301,13 @@ def test_background_worker_sends_application_metrics_too(
             child.log("error.object", ConnectionResetError("reset"))
     buffered_client.transport.flush()  # type: ignore[attr-defined]
     timers, others = split_timings(receiver.recv(65536))
-    assert [b"myservice.clients.memcache.get", b"myservice.server.handler"] == timers
-    assert [
+    assert timers == [b"myservice.clients.memcache.get", b"myservice.server.handler"]
+    assert others == [
         b"myservice.cache.miss:1|c",
         b"myservice.errors.ConnectionResetError:1|c",
         b"myservice.clients.memcache.get.success:1|c",
         b"myservice.server.handler.success:1|c",
-    ] == others
+    ]
 
 
 def test_first_request_starts_the_worker(receiver: socket.socket) -> None:
@@ -318,8 +320,8 @@ def test_first_request_starts_the_worker(receiver: socket.socket) -> None:
         with baseplate.make_server_span(RequestContext(), "only"):
             pass
         timers, others = split_timings(receiver.recv(65536))
-        assert [b"myservice.server.only"] == timers
-        assert [b"myservice.server.only.success:1|c"] == others
+        assert timers == [b"myservice.server.only"]
+        assert others == [b"myservice.server.only.success:1|c"]
     finally:
         client.transport.close()  # type: ignore[attr-defined]
 
@@ -345,11 +347,11 @@ def test_measurements_past_the_limit_are_dropped_and_warned(
         for _ in range(10):
             with baseplate.make_server_span(RequestContext(), "busy"):
                 pass
-    assert 9 == observer._aggregator.dropped  # type: ignore[union-attr]
+    assert observer._aggregator.dropped == 9  # type: ignore[union-attr]
     assert "Dropped 9 request measurements: more than 5 were waiting" in caplog.text
     worker_flush()
     _, others = split_timings(receiver.recv(65536))
-    assert [b"myservice.server.busy.success:1|c"] == others
+    assert others == [b"myservice.server.busy.success:1|c"]
 
 
 def test_many_waiting_measurements_wake_the_worker_before_its_interval(
@@ -394,13 +396,13 @@ def test_forked_child_does_not_resend_the_parents_measurements(
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
-    assert 0 == os.waitstatus_to_exitcode(status)
+    assert os.waitstatus_to_exitcode(status) == 0
     buffered_client.transport.flush()  # type: ignore[attr-defined]
     received = sorted(split_timings(receiver.recv(65536))[1] for _ in range(2))
-    assert [
+    assert received == [
         [b"myservice.server.in_child.success:1|c"],
         [b"myservice.server.in_parent.success:1|c"],
-    ] == received
+    ]
 
 
 def slot_names(cls: type) -> set[str]:
@@ -450,7 +452,7 @@ def test_observers_made_slot_by_slot_set_what_the_constructors_would(
     if flush_interval is None:  # measurements go into this request's batch
         request._records.append(("myservice.t", 0.25, "myservice.c"))
         request.flush()
-        assert b"myservice.t:250|ms\nmyservice.c:1|c" == receiver.recv(65536)
+        assert receiver.recv(65536) == b"myservice.t:250|ms\nmyservice.c:1|c"
     else:
         assert metrics._aggregator is not None
         assert metrics._aggregator.records is request._records

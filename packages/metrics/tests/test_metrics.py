@@ -102,14 +102,14 @@ def test_timer_send_is_milliseconds(receiver: Receiver) -> None:
     """A timer of 3.14 s is sent as 3140 ms, as docs/metrics.rst specifies."""
     client = make_client("", receiver.endpoint)
     client.timer("example").send(3.14)
-    assert b"example:3140|ms" == receiver.recv()
+    assert receiver.recv() == b"example:3140|ms"
 
 
 def test_counter_with_sample_rate(receiver: Receiver) -> None:
     """A sampled counter line carries the rate after ``|@``."""
     client = make_client("", receiver.endpoint)
     client.counter("example").increment(2, sample_rate=0.5)
-    assert b"example:2|c|@0.5" == receiver.recv()
+    assert receiver.recv() == b"example:2|c|@0.5"
 
 
 def test_counter_lines(udp_receiver: Receiver) -> None:
@@ -119,8 +119,10 @@ def test_counter_lines(udp_receiver: Receiver) -> None:
     counter.increment()
     counter.decrement(3)
     counter.send(1.5, 0.25)
-    assert [b"ns.hits:1|c", b"ns.hits:-3|c", b"ns.hits:1.5|c|@0.25"] == [
-        udp_receiver.recv() for _ in range(3)
+    assert [udp_receiver.recv() for _ in range(3)] == [
+        b"ns.hits:1|c",
+        b"ns.hits:-3|c",
+        b"ns.hits:1.5|c|@0.25",
     ]
 
 
@@ -129,7 +131,7 @@ def test_gauge_and_histogram_lines(receiver: Receiver) -> None:
     client = make_client("ns", receiver.endpoint)
     client.gauge("workers").replace(4)
     client.histogram("size").add_sample(320)
-    assert [b"ns.workers:4|g", b"ns.size:320|h"] == [receiver.recv(), receiver.recv()]
+    assert [receiver.recv(), receiver.recv()] == [b"ns.workers:4|g", b"ns.size:320|h"]
 
 
 def test_values_use_g_formatting(udp_receiver: Receiver) -> None:
@@ -138,8 +140,10 @@ def test_values_use_g_formatting(udp_receiver: Receiver) -> None:
     client.counter("big").increment(1000000)
     client.timer("short").send(0.0001234567)
     client.gauge("ratio").replace(0.5)
-    assert [b"ns.big:1e+06|c", b"ns.short:0.123457|ms", b"ns.ratio:0.5|g"] == [
-        udp_receiver.recv() for _ in range(3)
+    assert [udp_receiver.recv() for _ in range(3)] == [
+        b"ns.big:1e+06|c",
+        b"ns.short:0.123457|ms",
+        b"ns.ratio:0.5|g",
     ]
 
 
@@ -147,8 +151,8 @@ def test_names_strip_dots_per_node(udp_receiver: Receiver) -> None:
     """Namespace and name are joined by one dot; each loses its outer dots."""
     client = make_client(".my.service.", udp_receiver.endpoint)
     client.counter(".events.connect.").increment()
-    assert b"my.service.events.connect:1|c" == udp_receiver.recv()
-    assert ".my.service." == client.namespace
+    assert udp_receiver.recv() == b"my.service.events.connect:1|c"
+    assert client.namespace == ".my.service."
 
 
 def test_gauge_rejects_negative_values() -> None:
@@ -208,7 +212,7 @@ def test_timer_measures_with_perf_counter(
     client = make_client("ns", udp_receiver.endpoint)
     with client.timer("work"):
         pass
-    assert b"ns.work:3140|ms" == udp_receiver.recv()
+    assert udp_receiver.recv() == b"ns.work:3140|ms"
 
 
 def test_timer_stop_without_start() -> None:
@@ -246,7 +250,7 @@ def test_batch_counter_types(udp_receiver: Receiver) -> None:
     counter = make_client("ns", udp_receiver.endpoint).batch().counter("c")
     assert isinstance(counter, BatchCounter)
     assert isinstance(counter, Counter)
-    assert "ns.c" == counter.name
+    assert counter.name == "ns.c"
 
 
 def test_batch_is_emptied_by_flush(udp_receiver: Receiver) -> None:
@@ -259,7 +263,7 @@ def test_batch_is_emptied_by_flush(udp_receiver: Receiver) -> None:
     batch.counter("b").increment()
     batch.flush()
     client.counter("marker").increment()
-    assert [b"ns.a:1|c", b"ns.b:1|c"] == udp_receiver.recv_until(b"ns.marker:1|c")
+    assert udp_receiver.recv_until(b"ns.marker:1|c") == [b"ns.a:1|c", b"ns.b:1|c"]
 
 
 def test_batch_flushes_when_block_raises(udp_receiver: Receiver) -> None:
@@ -274,8 +278,8 @@ def test_batch_flushes_when_block_raises(udp_receiver: Receiver) -> None:
 
     with pytest.raises(KeyError, match="boom"):
         fail_inside_batch()
-    assert b"ns.before:1|c" == udp_receiver.recv()
-    assert "ns" == batch.namespace
+    assert udp_receiver.recv() == b"ns.before:1|c"
+    assert batch.namespace == "ns"
 
 
 def _lines_of(datagrams: list[bytes]) -> list[bytes]:
@@ -339,7 +343,7 @@ def test_oversized_line_is_dropped_with_warning(
         batch.gauge(long_name).replace(2)
         batch.gauge("last").replace(3)
     client.counter("marker").increment()
-    assert [b"ns.first:1|g", b"ns.last:3|g"] == receiver.recv_until(b"ns.marker:1|c")
+    assert receiver.recv_until(b"ns.marker:1|c") == [b"ns.first:1|g", b"ns.last:3|g"]
     assert [f"ns.{long_name}"] == [
         record.args[0]  # type: ignore[index]
         for record in caplog.records
@@ -364,12 +368,12 @@ def test_oversized_lines_are_warned_about_at_most_every_interval(
         time.sleep(0.35)
         transport.send(b"ns.much.too.long.for.sixteen:1|c")
     warnings = [r.getMessage() for r in caplog.records if "Dropped metric" in r.getMessage()]
-    assert [
+    assert warnings == [
         "Dropped metric 'ns.much.too.long.for.sixteen': its statsd line is 32 bytes, more than "
         "the maximum packet size of 16 bytes",
         "Dropped metric 'ns.much.too.long.for.sixteen': its statsd line is 32 bytes, more than "
         "the maximum packet size of 16 bytes; 2 more line(s) dropped since the last warning",
-    ] == warnings
+    ]
 
 
 def test_single_oversized_line_is_dropped(
@@ -396,7 +400,7 @@ def test_send_error_to_missing_unix_socket_is_logged(
     payload_size = len(b"ns.c:1|g\nns.a:1|c\nns.b:1|c")
     assert f"Could not connect to the metrics endpoint {path}" in caplog.text
     expected = f"Could not send a metrics batch of {payload_size} bytes (3 lines) to {path}"
-    assert 1 == caplog.text.count(expected)
+    assert caplog.text.count(expected) == 1
 
 
 def test_send_error_from_refused_udp_port_is_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -424,7 +428,7 @@ def test_unix_receiver_restart_reconnects(
     """When the statsd socket is replaced, one send fails (logged), then delivery resumes."""
     client = make_client("ns", unix_receiver.endpoint)
     client.counter("before").increment()
-    assert b"ns.before:1|c" == unix_receiver.recv()
+    assert unix_receiver.recv() == b"ns.before:1|c"
     unix_receiver.sock.close()
     os.unlink(unix_receiver.endpoint_text)
     replacement = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -435,7 +439,7 @@ def test_unix_receiver_restart_reconnects(
         client.counter("during").increment()
     assert "Could not send a metrics batch of 13 bytes (1 lines)" in caplog.text
     client.counter("after").increment()
-    assert b"ns.after:1|c" == replacement.recv(100)
+    assert replacement.recv(100) == b"ns.after:1|c"
 
 
 def test_full_unix_queue_never_blocks(
@@ -467,12 +471,12 @@ def test_send_failures_are_warned_about_at_most_every_interval(
     with caplog.at_level(logging.WARNING, logger="baseplate.metrics"):
         for _ in range(50):
             transport.send(b"ns.lost:1|c")
-        assert 1 == caplog.text.count("Could not send a metrics batch")
+        assert caplog.text.count("Could not send a metrics batch") == 1
         time.sleep(0.35)
         transport.send(b"ns.lost:1|c")
-    assert 51 == transport.failed
+    assert transport.failed == 51
     warnings = [r.getMessage() for r in caplog.records if "Could not send" in r.getMessage()]
-    assert 2 == len(warnings)
+    assert len(warnings) == 2
     assert warnings[1].endswith("; 49 more batch(es) failed since the last warning")
 
 
@@ -490,7 +494,7 @@ def test_ipv6_endpoint() -> None:
         sock.settimeout(RECEIVE_TIMEOUT)
         client = make_client("ns", config.Endpoint(f"[::1]:{sock.getsockname()[1]}"))
         client.counter("v6").increment()
-        assert b"ns.v6:1|c" == sock.recv(100)
+        assert sock.recv(100) == b"ns.v6:1|c"
 
 
 def plain_tuple_endpoint(receiver: Receiver) -> config.EndpointConfiguration:
@@ -508,7 +512,7 @@ def test_make_client_takes_a_plain_tuple_address(
     client = make_client("ns", plain_tuple_endpoint(udp_receiver), flush_interval=flush_interval)
     try:
         client.counter("plain").increment()
-        assert b"ns.plain:1|c" == udp_receiver.recv()
+        assert udp_receiver.recv() == b"ns.plain:1|c"
     finally:
         client.transport.close()  # type: ignore[attr-defined]
 
@@ -518,7 +522,7 @@ def test_transport_takes_a_plain_tuple_address(udp_receiver: Receiver) -> None:
     endpoint = plain_tuple_endpoint(udp_receiver)
     transport = DatagramTransport(endpoint)
     transport.send(b"ns.plain:1|c")
-    assert b"ns.plain:1|c" == udp_receiver.recv()
+    assert udp_receiver.recv() == b"ns.plain:1|c"
     host, port = endpoint.address
     assert f"<DatagramTransport {host}:{port} max_packet_size=65507>" == repr(transport)
 
@@ -544,7 +548,7 @@ def test_max_packet_size_is_checked_against_the_family() -> None:
     with pytest.raises(ValueError, match="must be a positive integer, got 0"):
         make_client("ns", config.Endpoint("/tmp/x.sock"), max_packet_size=0)
     transport = DatagramTransport(config.Endpoint("/nonexistent/x.sock"), max_packet_size=100_000)
-    assert 100_000 == transport.max_packet_size
+    assert transport.max_packet_size == 100_000
     transport.close()
 
 
@@ -574,7 +578,7 @@ def test_client_accepts_any_transport() -> None:
     client = Client(transport, "ns")
     with client.batch() as batch:
         batch.counter("a").increment()
-    assert [b"ns.a:1|c"] == transport.payloads
+    assert transport.payloads == [b"ns.a:1|c"]
     assert isinstance(batch, Batch)
 
 
@@ -583,9 +587,9 @@ def test_from_config_udp(udp_receiver: Receiver) -> None:
     client = metrics_client_from_config(
         {"metrics.namespace": "svc", "metrics.endpoint": udp_receiver.endpoint_text}
     )
-    assert "svc" == client.namespace
+    assert client.namespace == "svc"
     client.counter("events.connect").increment()
-    assert b"svc.events.connect:1|c" == udp_receiver.recv()
+    assert udp_receiver.recv() == b"svc.events.connect:1|c"
 
 
 def test_from_config_unix_with_max_packet_size(unix_receiver: Receiver) -> None:
@@ -600,7 +604,7 @@ def test_from_config_unix_with_max_packet_size(unix_receiver: Receiver) -> None:
     with client.batch() as batch:
         batch.counter("a").increment()
         batch.counter("b").increment()
-    assert [b"svc.a:1|c", b"svc.b:1|c"] == [unix_receiver.recv(), unix_receiver.recv()]
+    assert [unix_receiver.recv(), unix_receiver.recv()] == [b"svc.a:1|c", b"svc.b:1|c"]
 
 
 @pytest.mark.parametrize("raw", [{"metrics.endpoint": ""}, {}])

@@ -79,12 +79,12 @@ def test_no_headers_start_a_new_trace(make_harness) -> None:
     harness.app.get("/example")
 
     span = harness.only_span()
-    assert "example" == span.name
+    assert span.name == "example"
     assert span.trace_id == span.id
     assert span.parent_id is None
     assert span.sampled is None
     assert span.flags is None
-    assert (1, 1) == (span.started, span.finished)
+    assert (span.started, span.finished) == (1, 1)
     assert span.exc_info is None
 
 
@@ -98,13 +98,13 @@ def test_trusted_decimal_headers_are_adopted(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (1234, 3456, 2345, True, 1) == (
+    assert (
         span.trace_id,
         span.id,
         span.parent_id,
         span.sampled,
         span.flags,
-    )
+    ) == (1234, 3456, 2345, True, 1)
 
 
 def test_trusted_b3_hex_headers_are_adopted(make_harness) -> None:
@@ -126,12 +126,12 @@ def test_trusted_b3_hex_headers_are_adopted(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (0x64FE8B2A57D3EFF7, 0xE457B5A2E4D86BD1, 0x05E3AC9A4F6E3B90, True) == (
+    assert (
         span.trace_id,
         span.id,
         span.parent_id,
         span.sampled,
-    )
+    ) == (0x64FE8B2A57D3EFF7, 0xE457B5A2E4D86BD1, 0x05E3AC9A4F6E3B90, True)
 
 
 def test_trace_header_names_are_case_insensitive(make_harness) -> None:
@@ -144,7 +144,7 @@ def test_trace_header_names_are_case_insensitive(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (11, 22, 33, False) == (span.trace_id, span.id, span.parent_id, span.sampled)
+    assert (span.trace_id, span.id, span.parent_id, span.sampled) == (11, 22, 33, False)
 
 
 def test_headers_are_distrusted_by_default(make_harness) -> None:
@@ -160,7 +160,7 @@ def test_headers_are_distrusted_by_default(make_harness) -> None:
     span = harness.only_span()
     assert span.trace_id == span.id
     assert span.parent_id is None
-    assert [None] == [context.payload for context in edge.contexts]
+    assert [context.payload for context in edge.contexts] == [None]
     assert harness.seen["request"].raw_request_context is None
 
 
@@ -184,13 +184,13 @@ def test_malformed_trace_headers_start_a_new_trace(
     with caplog.at_level(logging.DEBUG, logger="baseplate.integration.pyramid"):
         response = harness.app.get("/example", headers=headers)
 
-    assert 200 == response.status_code
+    assert response.status_code == 200
     span = harness.only_span()
     assert span.trace_id == span.id
     assert span.parent_id is None
-    assert 1 == harness.configurator.rejected_trace_headers
+    assert harness.configurator.rejected_trace_headers == 1
     (record,) = [r for r in caplog.records if r.name == "baseplate.integration.pyramid"]
-    assert logging.DEBUG == record.levelno
+    assert record.levelno == logging.DEBUG
     assert record.getMessage().startswith("Ignoring malformed trace headers; starting a new trace")
 
 
@@ -220,10 +220,10 @@ def test_custom_trust_handler_is_asked_per_request(make_harness) -> None:
     harness.app.get("/example", headers=headers, extra_environ={"REMOTE_ADDR": "10.0.0.8"})
 
     trusted, untrusted = harness.recorder.server_spans
-    assert (5, 6) == (trusted.trace_id, trusted.id)
+    assert (trusted.trace_id, trusted.id) == (5, 6)
     assert untrusted.trace_id != 5
     assert untrusted.trace_id == untrusted.id
-    assert [None, None] == [context.payload for context in edge.contexts]
+    assert [context.payload for context in edge.contexts] == [None, None]
 
 
 def test_traceparent_is_accepted_when_enabled_and_trusted(make_harness) -> None:
@@ -240,12 +240,12 @@ def test_traceparent_is_accepted_when_enabled_and_trusted(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (0xA3CE929D0E0E4736, 0x00F067AA0BA902B7, None, True) == (
+    assert (
         span.trace_id,
         span.id,
         span.parent_id,
         span.sampled,
-    )
+    ) == (0xA3CE929D0E0E4736, 0x00F067AA0BA902B7, None, True)
 
 
 @pytest.mark.parametrize(
@@ -281,7 +281,7 @@ def test_x_headers_win_over_traceparent(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (77, 88) == (span.trace_id, span.id)
+    assert (span.trace_id, span.id) == (77, 88)
 
 
 @pytest.mark.parametrize(
@@ -302,7 +302,7 @@ def test_traceparent_ignored_otherwise(kwargs: dict[str, Any], header: str, make
 
     response = harness.app.get("/example", headers={"traceparent": header})
 
-    assert 200 == response.status_code
+    assert response.status_code == 200
     span = harness.only_span()
     assert span.trace_id == span.id
     assert span.trace_id != 0xA3CE929D0E0E4736
@@ -325,7 +325,7 @@ def test_edge_header_goes_to_the_factory(header: str, make_harness) -> None:
 
     (context,) = edge.contexts
     request = harness.seen["request"]
-    assert RAW_EDGE_PAYLOAD == context.payload
+    assert context.payload == RAW_EDGE_PAYLOAD
     assert [request] == context.attached_to
     assert context is request.request_context
     assert harness.only_span().context is request
@@ -342,7 +342,7 @@ def test_edge_header_without_factory_is_kept_raw(header: str, make_harness) -> N
 
     harness.app.get("/example", headers={"X-Edge-Request": header})
 
-    assert RAW_EDGE_PAYLOAD == harness.seen["request"].raw_request_context
+    assert harness.seen["request"].raw_request_context == RAW_EDGE_PAYLOAD
 
 
 def test_absent_edge_header_gives_an_empty_context(make_harness) -> None:
@@ -377,12 +377,12 @@ def test_tags_are_exact(make_harness) -> None:
 
     harness.app.get("/example?token=secret")
 
-    assert {
+    assert harness.only_span().tags == {
         "http.url": "http://localhost/example",
         "http.method": "GET",
         "peer.ipv4": "10.1.2.3",
         "http.status_code": 200,
-    } == harness.only_span().tags
+    }
 
 
 def test_ipv6_peer_and_missing_peer(make_harness) -> None:
@@ -392,10 +392,10 @@ def test_ipv6_peer_and_missing_peer(make_harness) -> None:
     harness.app.post("/post_only", extra_environ={"REMOTE_ADDR": ""})
 
     first, second = harness.recorder.server_spans
-    assert "2001:db8::1" == first.tags["peer.ipv6"]
+    assert first.tags["peer.ipv6"] == "2001:db8::1"
     assert "peer.ipv4" not in first.tags
     assert {"http.url", "http.method", "http.status_code"} == set(second.tags)
-    assert "POST" == second.tags["http.method"]
+    assert second.tags["http.method"] == "POST"
 
 
 def test_unmatched_route_makes_no_span(make_harness) -> None:
@@ -404,8 +404,8 @@ def test_unmatched_route_makes_no_span(make_harness) -> None:
 
     harness.app.get("/nope", status=404)
 
-    assert [] == harness.recorder.server_spans
-    assert [] == harness.events
+    assert harness.recorder.server_spans == []
+    assert harness.events == []
 
 
 def test_application_gets_baseplate_attribute(make_harness) -> None:
@@ -424,7 +424,7 @@ def test_context_attribute_not_made_when_unused(make_harness) -> None:
 
     harness.app.get("/unused")
 
-    assert [] == harness.factory.calls
+    assert harness.factory.calls == []
 
 
 def test_context_attribute_made_once_and_bound_to_server_span(make_harness) -> None:
@@ -437,7 +437,7 @@ def test_context_attribute_made_once_and_bound_to_server_span(make_harness) -> N
     assert first is second
     assert first is via_context
     (call,) = harness.factory.calls
-    assert "thing" == call[0]
+    assert call[0] == "thing"
     assert call[1] is harness.seen["span"]
     assert isinstance(harness.seen["span"], ServerSpan)
 
@@ -455,7 +455,7 @@ def test_local_child_span_gets_its_own_context_object(make_harness) -> None:
     assert child_thing is not server_thing
     assert [("thing", server_span), ("thing", child)] == harness.factory.calls
     recorded = harness.only_span().child("work")
-    assert ("local", "worker", 1) == (recorded.kind, recorded.component_name, recorded.finished)
+    assert (recorded.kind, recorded.component_name, recorded.finished) == ("local", "worker", 1)
 
 
 def test_context_attribute_after_the_span_finished_is_a_clear_error(make_harness) -> None:
@@ -465,7 +465,7 @@ def test_context_attribute_after_the_span_finished_is_a_clear_error(make_harness
     harness.app.get("/callback")
 
     assert "has no active one" in harness.seen["late_error"]
-    assert [] == harness.factory.calls
+    assert harness.factory.calls == []
 
 
 def test_factory_name_hiding_a_request_attribute_is_rejected(counting_factory) -> None:
@@ -578,5 +578,5 @@ def test_requests_leave_no_reference_cycles(path: str, status: int, make_harness
         gc.garbage.clear()
         gc.enable()
 
-    assert [] == ours
+    assert ours == []
     assert released

@@ -92,7 +92,7 @@ def _post(app, token: str | None, user: str | None = USER, status: int = 200):
 
 def test_a_token_lets_its_user_post(app):
     """A token from get_csrf_token() passes Pyramid's check for the same user."""
-    assert {"done": True} == _post(app, _token(app)).json
+    assert _post(app, _token(app)).json == {"done": True}
 
 
 def test_the_token_is_the_original_format(app):
@@ -105,8 +105,8 @@ def test_the_token_is_the_original_format(app):
     info = validate_signature(
         VersionedSecret.from_simple_secret(b"current-key"), f"1.{USER}", signature
     )
-    assert "1" == version
-    assert 52 == len(signature)
+    assert version == "1"
+    assert len(signature) == 52
     assert int(before) + 3600 <= info.expiration <= int(time.time()) + 3600
 
 
@@ -212,11 +212,11 @@ def test_bad_arguments_are_refused(write_secret, arguments, error, message):
 
 def test_param_is_kept_for_templates(write_secret):
     """The form field's name is available as policy.param."""
-    assert "token" == TokenCSRFStoragePolicy(write_secret(b"k"), SECRET_PATH, param="token").param
+    assert TokenCSRFStoragePolicy(write_secret(b"k"), SECRET_PATH, param="token").param == "token"
 
 
 def test_the_signature_is_urlsafe_base64(app):
     """Tokens fit in a form field or a header unescaped."""
     _, _, signature = _token(app).partition(".")
 
-    assert 39 == len(base64.urlsafe_b64decode(signature))
+    assert len(base64.urlsafe_b64decode(signature)) == 39

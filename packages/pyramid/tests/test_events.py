@@ -11,4 +11,4 @@ def test_server_span_initialized_is_sent_with_the_request(make_harness) -> None:
 
     (event,) = harness.events
     assert event.request is harness.seen["request"]
-    assert (1, "example") == harness.seen["at_event"]
+    assert harness.seen["at_event"] == (1, "example")

@@ -14,10 +14,10 @@ def test_matched_route_without_matching_view_is_traced_as_404(make_harness) -> N
     harness.app.get("/post_only", status=404)
 
     span = harness.only_span()
-    assert "post_only" == span.name
-    assert 404 == span.tags["http.status_code"]
+    assert span.name == "post_only"
+    assert span.tags["http.status_code"] == 404
     assert span.exc_info is None
-    assert 1 == span.finished
+    assert span.finished == 1
 
 
 def test_unhandled_exception_is_reported_and_answered_500(make_harness, view_errors) -> None:
@@ -26,13 +26,13 @@ def test_unhandled_exception_is_reported_and_answered_500(make_harness, view_err
 
     response = harness.app.get("/error", status=500)
 
-    assert b"internal error" == response.body
+    assert response.body == b"internal error"
     span = harness.only_span()
     assert span.exc_info is not None
     assert view_errors.Boom is span.exc_info[0]
-    assert "unhandled" == str(span.exc_info[1])
-    assert 500 == span.tags["http.status_code"]
-    assert (1, 1) == (span.started, span.finished)
+    assert str(span.exc_info[1]) == "unhandled"
+    assert span.tags["http.status_code"] == 500
+    assert (span.started, span.finished) == (1, 1)
 
 
 def test_unhandled_exception_propagates_to_the_server(make_harness, view_errors) -> None:
@@ -42,7 +42,7 @@ def test_unhandled_exception_propagates_to_the_server(make_harness, view_errors)
     with pytest.raises(view_errors.Boom, match="unhandled"):
         harness.app.get("/error")
 
-    assert 1 == harness.only_span().finished
+    assert harness.only_span().finished == 1
 
 
 def test_exception_view_does_not_hide_the_exception(make_harness, view_errors) -> None:
@@ -51,12 +51,12 @@ def test_exception_view_does_not_hide_the_exception(make_harness, view_errors) -
 
     response = harness.app.get("/handled", status=502)
 
-    assert b"handled" == response.body
+    assert response.body == b"handled"
     span = harness.only_span()
     assert span.exc_info is not None
     assert view_errors.Handled is span.exc_info[0]
-    assert 502 == span.tags["http.status_code"]
-    assert 1 == span.finished
+    assert span.tags["http.status_code"] == 502
+    assert span.finished == 1
 
 
 def test_failing_exception_view_reports_its_own_exception(make_harness, view_errors) -> None:
@@ -69,7 +69,7 @@ def test_failing_exception_view_reports_its_own_exception(make_harness, view_err
     span = harness.only_span()
     assert span.exc_info is not None
     assert view_errors.ExceptionViewFailed is span.exc_info[0]
-    assert 500 == span.tags["http.status_code"]
+    assert span.tags["http.status_code"] == 500
 
 
 def test_http_exception_below_500_is_control_flow(make_harness) -> None:
@@ -80,7 +80,7 @@ def test_http_exception_below_500_is_control_flow(make_harness) -> None:
 
     span = harness.only_span()
     assert span.exc_info is None
-    assert 302 == span.tags["http.status_code"]
+    assert span.tags["http.status_code"] == 302
 
 
 def test_http_exception_of_500_and_above_is_reported(make_harness) -> None:
@@ -92,4 +92,4 @@ def test_http_exception_of_500_and_above_is_reported(make_harness) -> None:
     span = harness.only_span()
     assert span.exc_info is not None
     assert HTTPServiceUnavailable is span.exc_info[0]
-    assert 503 == span.tags["http.status_code"]
+    assert span.tags["http.status_code"] == 503

@@ -31,7 +31,7 @@ def test_the_documentation_example() -> None:
 
     assert lottery.pick() in words
     sample = lottery.sample(2)
-    assert 2 == len(set(sample))
+    assert len(set(sample)) == 2
     assert set(sample) <= set(words)
 
 
@@ -80,7 +80,7 @@ def test_second_item_of_a_sample_follows_the_remaining_weights() -> None:
         (seconds[item] - drawn * weight / 10) ** 2 / (drawn * weight / 10)
         for item, weight in {"a": 1, "b": 2, "c": 3, "d": 4}.items()
     )
-    assert 0 == seconds["e"]
+    assert seconds["e"] == 0
     assert statistic < 16.266  # 3 degrees of freedom, p = 0.001
 
 
@@ -102,7 +102,7 @@ def test_zero_weight_items_are_never_picked_or_sampled() -> None:
     lottery = WeightedLottery(weights, weight_key=weights.__getitem__, rng=random.Random(3))
 
     assert {"always"} == {lottery.pick() for _ in range(1000)}
-    assert ["always"] == lottery.sample(1)
+    assert lottery.sample(1) == ["always"]
     with pytest.raises(ValueError, match="between 0 and 1"):
         lottery.sample(2)
 
@@ -117,7 +117,7 @@ def test_pick_at_the_top_of_the_range_returns_a_weighted_item() -> None:
     weights = {"x": 1, "y": 1, "last-zero": 0}
     lottery = WeightedLottery(weights, weight_key=weights.__getitem__, rng=Top())
 
-    assert "y" == lottery.pick()
+    assert lottery.pick() == "y"
 
 
 @pytest.mark.parametrize(
@@ -173,7 +173,7 @@ def test_sample_when_one_item_holds_nearly_all_the_weight() -> None:
     seconds: collections.Counter[str] = collections.Counter()
     for _ in range(20_000):
         sample = lottery.sample(4)
-        assert 4 == len(set(sample))
+        assert len(set(sample)) == 4
         if sample[0] == "heavy":
             seconds[sample[1]] += 1
     drawn = sum(seconds.values())

@@ -61,8 +61,8 @@ def test_config_kubernetes_reads_the_service_account_token_by_default() -> None:
         {"vault.url": "http://v", "vault.role": "r", "vault.auth_type": "kubernetes"}
     )
 
-    assert "/var/run/secrets/kubernetes.io/serviceaccount/token" == cfg.jwt_path
-    assert "kubernetes" == cfg.mount_point
+    assert cfg.jwt_path == "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    assert cfg.mount_point == "kubernetes"
 
 
 def test_config_reads_every_key() -> None:
@@ -83,10 +83,10 @@ def test_config_reads_every_key() -> None:
         }
     )
 
-    assert ("token", "/run/token", None) == (cfg.auth_type, cfg.token_path, cfg.role)
-    assert (2.5, "/ca.pem", "/tmp/s.json") == (cfg.timeout, cfg.ca_cert, cfg.output_path)
-    assert (65534, 0o640, 30.0) == (cfg.owner, cfg.mode, 30.0)
-    assert ("secret/a", "secret/b") == cfg.secrets
+    assert (cfg.auth_type, cfg.token_path, cfg.role) == ("token", "/run/token", None)
+    assert (cfg.timeout, cfg.ca_cert, cfg.output_path) == (2.5, "/ca.pem", "/tmp/s.json")
+    assert (cfg.owner, cfg.mode, 30.0) == (65534, 0o640, 30.0)
+    assert cfg.secrets == ("secret/a", "secret/b")
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_main_refuses_a_bad_configuration(
     ini = tmp_path / "fetcher.ini"
     ini.write_text("[secret-fetcher]\nvault.url = http://v\nvault.auth_type = jwt\n")
 
-    assert 1 == main([str(ini), "--once"])
+    assert main([str(ini), "--once"]) == 1
     assert "Cannot start the secrets fetcher: vault.role: required" in caplog.text
 
 
@@ -147,7 +147,7 @@ def test_main_needs_the_section(tmp_path: pathlib.Path, caplog: pytest.LogCaptur
     ini = tmp_path / "fetcher.ini"
     ini.write_text("[app:main]\n")
 
-    assert 1 == main([str(ini)])
+    assert main([str(ini)]) == 1
     assert f"no [secret-fetcher] section in {ini}" in caplog.text
 
 
@@ -166,11 +166,11 @@ def test_render_is_what_the_store_reads(tmp_path: pathlib.Path) -> None:
     assert json.loads(text)["vault_token"] == "t"
     assert text.startswith('{\n  "secrets"')
     store = SecretsStore(path)
-    assert (b"x", "u", "t") == (
+    assert (
         store.get_simple("secret/b"),
         store.get_vault_url(),
         store.get_vault_token(),
-    )
+    ) == (b"x", "u", "t")
 
 
 def test_write_atomically_sets_owner_and_mode(tmp_path: pathlib.Path) -> None:
@@ -182,8 +182,8 @@ def test_write_atomically_sets_owner_and_mode(tmp_path: pathlib.Path) -> None:
 
     info = os.stat(path)
     assert (owner, os.getegid(), 0o440) == (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode))
-    assert b"{}\n" == path.read_bytes()
-    assert ["secrets.json"] == os.listdir(tmp_path)
+    assert path.read_bytes() == b"{}\n"
+    assert os.listdir(tmp_path) == ["secrets.json"]
 
 
 def test_write_atomically_leaves_an_unchanged_file_alone(tmp_path: pathlib.Path) -> None:
@@ -198,7 +198,7 @@ def test_write_atomically_leaves_an_unchanged_file_alone(tmp_path: pathlib.Path)
     assert inode == os.stat(path).st_ino
     assert write_atomically(str(path), b"one", uid, gid, 0o600)
     assert write_atomically(str(path), b"two", uid, gid, 0o600)
-    assert b"two" == path.read_bytes()
+    assert path.read_bytes() == b"two"
 
 
 def test_write_atomically_failure_keeps_the_old_file(
@@ -216,8 +216,8 @@ def test_write_atomically_failure_keeps_the_old_file(
     with pytest.raises(OSError, match="No space left"):
         write_atomically(str(path), b"new", uid, gid, 0o400)
 
-    assert b"old" == path.read_bytes()
-    assert ["secrets.json"] == os.listdir(tmp_path)
+    assert path.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["secrets.json"]
 
 
 def test_write_atomically_refuses_empty_content(tmp_path: pathlib.Path) -> None:
@@ -225,7 +225,7 @@ def test_write_atomically_refuses_empty_content(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ValueError, match="empty"):
         write_atomically(str(tmp_path / "s.json"), b"", 0, 0, 0o400)
 
-    assert [] == os.listdir(tmp_path)
+    assert os.listdir(tmp_path) == []
 
 
 # The cycle, against the stub.
@@ -281,21 +281,21 @@ def test_token_is_renewed_ahead_of_expiry_then_replaced_at_its_maximum(
     fetcher, clock = stub_fetcher(())
     http_stub.routes["POST", "/v1/auth/token/renew-self"] = (200, login_answer(3600))
 
-    assert 300 == fetcher.fetch()  # refresh_interval: the token lasts longer
+    assert fetcher.fetch() == 300  # refresh_interval: the token lasts longer
     clock.now += 3600 - 61
     fetcher.fetch()
-    assert [] == http_stub.sent("POST", "/v1/auth/token/renew-self")
+    assert http_stub.sent("POST", "/v1/auth/token/renew-self") == []
     clock.now += 2
     fetcher.fetch()
-    assert 1 == len(http_stub.sent("POST", "/v1/auth/token/renew-self"))
-    assert 1 == len(http_stub.sent("POST", "/v1/auth/jwt/login"))
+    assert len(http_stub.sent("POST", "/v1/auth/token/renew-self")) == 1
+    assert len(http_stub.sent("POST", "/v1/auth/jwt/login")) == 1
 
     http_stub.routes["POST", "/v1/auth/token/renew-self"] = (200, login_answer(10))
     http_stub.routes["POST", "/v1/auth/jwt/login"] = (200, login_answer(3600, token="s.two"))
     clock.now += 3600
     fetcher.fetch()
-    assert 2 == len(http_stub.sent("POST", "/v1/auth/jwt/login"))
-    assert "s.two" == SecretsStore(tmp_path / "secrets.json").get_vault_token()
+    assert len(http_stub.sent("POST", "/v1/auth/jwt/login")) == 2
+    assert SecretsStore(tmp_path / "secrets.json").get_vault_token() == "s.two"
 
 
 def test_short_lived_token_is_renewed_a_third_ahead(http_stub: Any, stub_fetcher: Any) -> None:
@@ -304,8 +304,8 @@ def test_short_lived_token_is_renewed_a_third_ahead(http_stub: Any, stub_fetcher
     http_stub.routes["POST", "/v1/auth/jwt/login"] = (200, login_answer(30))
     fetcher, _ = stub_fetcher(())
 
-    assert 20 == fetcher.fetch()
-    assert 1020.0 == renew_at(1000.0, 30)
+    assert fetcher.fetch() == 20
+    assert renew_at(1000.0, 30) == 1020.0
 
 
 def test_kv_secret_read_each_cycle(
@@ -324,7 +324,7 @@ def test_kv_secret_read_each_cycle(
     fetcher, _ = stub_fetcher(("secret/app/key",))
     fetcher.fetch()
     store = SecretsStore(tmp_path / "secrets.json")
-    assert b"one" == store.get_simple("secret/app/key")
+    assert store.get_simple("secret/app/key") == b"one"
 
     http_stub.routes["GET", "/v1/secret/data/app/key"] = (
         200,
@@ -332,8 +332,8 @@ def test_kv_secret_read_each_cycle(
     )
     fetcher.fetch()
 
-    assert b"two" == store.get_simple("secret/app/key")
-    assert 1 == len(http_stub.sent("GET", "/v1/sys/internal/ui/mounts/secret/app/key"))
+    assert store.get_simple("secret/app/key") == b"two"
+    assert len(http_stub.sent("GET", "/v1/sys/internal/ui/mounts/secret/app/key")) == 1
 
 
 def test_leased_secret_is_kept_and_its_lease_renewed(http_stub: Any, stub_fetcher: Any) -> None:
@@ -352,20 +352,20 @@ def test_leased_secret_is_kept_and_its_lease_renewed(http_stub: Any, stub_fetche
     http_stub.routes["PUT", "/v1/sys/leases/renew"] = (200, {"lease_duration": 120})
     fetcher, clock = stub_fetcher(("database/creds/app",))
 
-    assert 80 == fetcher.fetch()
+    assert fetcher.fetch() == 80
     clock.now += 50
     fetcher.fetch()
-    assert 1 == len(http_stub.sent("GET", path))
+    assert len(http_stub.sent("GET", path)) == 1
     clock.now += 31
     fetcher.fetch()
     (renewal,) = http_stub.sent("PUT", "/v1/sys/leases/renew")
-    assert {"lease_id": "database/creds/app/abc"} == {"lease_id": renewal.body["lease_id"]}
-    assert 1 == len(http_stub.sent("GET", path))
+    assert {"lease_id": renewal.body["lease_id"]} == {"lease_id": "database/creds/app/abc"}
+    assert len(http_stub.sent("GET", path)) == 1
 
     http_stub.routes["PUT", "/v1/sys/leases/renew"] = (400, {"errors": ["lease expired"]})
     clock.now += 200
     fetcher.fetch()
-    assert 2 == len(http_stub.sent("GET", path))
+    assert len(http_stub.sent("GET", path)) == 2
 
 
 def test_a_missing_secret_fails_the_cycle_and_writes_nothing(
@@ -413,7 +413,7 @@ def test_run_backs_off_and_keeps_the_file_while_vault_fails(
     with caplog.at_level(logging.INFO):
         fetcher.run(Recorder())
 
-    assert [1.0, 2.0, 4.0, 4.0, 4.0, 4.0] == waits
+    assert waits == [1.0, 2.0, 4.0, 4.0, 4.0, 4.0]
     assert "is unreachable (VaultDown: " in caplog.text
     assert "Vault is sealed" in caplog.text
     assert "keeping the last good secrets file" in caplog.text

@@ -51,9 +51,9 @@ def test_kubernetes_login_sends_the_service_account_token(
     token = JwtLogin("kubernetes", "my-role", "kubernetes", str(jwt_path)).login(vault)
 
     (sent,) = http_stub.sent("POST", "/v1/auth/kubernetes/login")
-    assert {"jwt": "eyJhbGciOi.service-account.jwt", "role": "my-role"} == sent.body
-    assert ("s.issued", 3600.0, True) == (token.token, token.ttl, token.renewable)
-    assert "s.issued" == vault.token
+    assert sent.body == {"jwt": "eyJhbGciOi.service-account.jwt", "role": "my-role"}
+    assert (token.token, token.ttl, token.renewable) == ("s.issued", 3600.0, True)
+    assert vault.token == "s.issued"
 
 
 def test_jwt_login_sends_the_jwt_and_role_to_its_mount(
@@ -67,7 +67,7 @@ def test_jwt_login_sends_the_jwt_and_role_to_its_mount(
     JwtLogin("jwt", "deployer", "ci-jwt", str(jwt_path)).login(client(http_stub))
 
     (sent,) = http_stub.sent("POST", "/v1/auth/ci-jwt/login")
-    assert {"jwt": "a.b.c", "role": "deployer"} == sent.body
+    assert sent.body == {"jwt": "a.b.c", "role": "deployer"}
 
 
 def test_empty_jwt_file_is_refused_before_vault_is_asked(
@@ -80,7 +80,7 @@ def test_empty_jwt_file_is_refused_before_vault_is_asked(
     with pytest.raises(LoginError, match=f"the JWT file {jwt_path} is empty"):
         JwtLogin("jwt", "r", "jwt", str(jwt_path)).login(client(http_stub))
 
-    assert [] == http_stub.requests
+    assert http_stub.requests == []
 
 
 def aws_routes(stub: Any, *, imds_v2: bool = True) -> None:
@@ -116,9 +116,9 @@ def test_aws_login_sends_the_identity_document_role_and_kept_nonce(
     assert {"pkcs7": PKCS7.replace("\n", ""), "nonce": nonce, "role": "my-role"} == first.body
     assert first.body == second.body
     assert str(uuid.UUID(nonce)) == nonce
-    assert 0o400 == stat.S_IMODE(os.stat(nonce_path).st_mode)
+    assert stat.S_IMODE(os.stat(nonce_path).st_mode) == 0o400
     (token_request, *_) = http_stub.sent("PUT", "/latest/api/token")
-    assert "60" == token_request.headers["x-aws-ec2-metadata-token-ttl-seconds"]
+    assert token_request.headers["x-aws-ec2-metadata-token-ttl-seconds"] == "60"
 
 
 def test_aws_login_without_imds_v2_asks_without_a_session(
@@ -170,8 +170,8 @@ def test_token_file_login_asks_vault_for_the_lifetime(
     token = TokenFileLogin(str(token_path)).login(vault)
 
     (sent,) = http_stub.sent("GET", "/v1/auth/token/lookup-self")
-    assert "s.plain" == sent.headers["x-vault-token"]
-    assert ("s.plain", 120.0, True) == (token.token, token.ttl, token.renewable)
+    assert sent.headers["x-vault-token"] == "s.plain"
+    assert (token.token, token.ttl, token.renewable) == ("s.plain", 120.0, True)
 
 
 def test_login_without_a_client_token_is_an_error(http_stub: Any, tmp_path: pathlib.Path) -> None:

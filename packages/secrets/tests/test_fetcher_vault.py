@@ -117,16 +117,16 @@ def test_secrets_written_to_vault_are_read_back_through_the_store(
     finally:
         vault.sys.disable_secrets_engine(f"{prefix}-kv1")
 
-    assert 0 == result.returncode, result.stderr
+    assert result.returncode == 0, result.stderr
     store = SecretsStore(tmp_path / "secrets.json")
-    assert b"hunter2" == store.get_simple(f"secret/{prefix}/api")
-    assert b"\x00\x01binary" == store.get_simple(f"secret/{prefix}/blob")
+    assert store.get_simple(f"secret/{prefix}/api") == b"hunter2"
+    assert store.get_simple(f"secret/{prefix}/blob") == b"\x00\x01binary"
     assert VersionedSecret(previous=b"old", current=b"new", next=None) == store.get_versioned(
         f"secret/{prefix}/signing"
     )
     assert CredentialSecret("app", "pw") == store.get_credentials(f"{prefix}-kv1/db")
     assert (vault.url, _root_token()) == (store.get_vault_url(), store.get_vault_token())
-    assert 0o400 == os.stat(tmp_path / "secrets.json").st_mode & 0o7777
+    assert os.stat(tmp_path / "secrets.json").st_mode & 0o7777 == 0o400
 
 
 def test_once_exits_non_zero_when_a_secret_cannot_be_fetched(
@@ -139,7 +139,7 @@ def test_once_exits_non_zero_when_a_secret_cannot_be_fetched(
         fetcher_command(ini, "--once"), capture_output=True, text=True, timeout=WAIT
     )
 
-    assert 1 == result.returncode
+    assert result.returncode == 1
     assert f"secret/{prefix}/missing: Vault has no secret there" in result.stderr
     assert not (tmp_path / "secrets.json").exists()
 
@@ -154,7 +154,7 @@ def test_rotation_is_seen_by_a_running_store(
     process = spawn(fetcher_command(ini))
     process.wait_for(r"Wrote 1 secrets", timeout=WAIT)
     store = SecretsStore(tmp_path / "secrets.json", timeout=1)
-    assert b"before" == store.get_simple(f"secret/{prefix}/key")
+    assert store.get_simple(f"secret/{prefix}/key") == b"before"
 
     kv2.create_or_update_secret(f"{prefix}/key", {"type": "simple", "value": "after"})
 
@@ -227,7 +227,7 @@ def test_jwt_role_login_renews_its_token_then_logs_in_again(
         process.wait_for(r"Wrote 1 secrets")
         store = SecretsStore(tmp_path / "secrets.json", timeout=1)
         first_token = store.get_vault_token()
-        assert b"v" == store.get_simple(f"secret/{prefix}/k")
+        assert store.get_simple(f"secret/{prefix}/k") == b"v"
         process.wait_for(r"Renewed the Vault token for \d+ s")
         process.wait_for(r"at its maximum lifetime; logging in again", timeout=WAIT)
         relogin = process.wait_for(r"Logged in to Vault", start=3)
@@ -390,7 +390,7 @@ def test_vault_stopped_and_restarted_never_leaves_a_bad_file(
         checker.stopping.set()
         checker.join(timeout=5)
 
-    assert [] == checker.problems
-    assert ["v1", "v2"] == checker.values
+    assert checker.problems == []
+    assert checker.values == ["v1", "v2"]
     assert checker.cycles_checked >= 6
-    assert b"v2" == SecretsStore(tmp_path / "secrets.json").get_simple(path)
+    assert SecretsStore(tmp_path / "secrets.json").get_simple(path) == b"v2"

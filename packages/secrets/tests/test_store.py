@@ -61,7 +61,7 @@ def test_timeout_returns_once_the_file_is_there(write_secrets: WriteSecrets) -> 
 
     store = SecretsStore(path, timeout=1)
 
-    assert b"x" == store.get_simple("secret/a")
+    assert store.get_simple("secret/a") == b"x"
     assert str(path) == store.path
 
 
@@ -90,11 +90,11 @@ def test_changed_file_is_read_again(write_secrets: WriteSecrets) -> None:
     """A rotation written by the fetcher is seen by a store that is already running."""
     path = write_secrets({"secret/a": {"type": "simple", "value": "old"}})
     store = SecretsStore(path)
-    assert b"old" == store.get_simple("secret/a")
+    assert store.get_simple("secret/a") == b"old"
 
     write_secrets({"secret/a": {"type": "simple", "value": "new"}})
 
-    assert b"new" == store.get_simple("secret/a")
+    assert store.get_simple("secret/a") == b"new"
 
 
 def test_bad_later_file_keeps_the_last_good_secrets(
@@ -106,15 +106,15 @@ def test_bad_later_file_keeps_the_last_good_secrets(
     says why."""
     path = write_secrets({"secret/a": {"type": "simple", "value": "good"}})
     store = SecretsStore(path)
-    assert b"good" == store.get_simple("secret/a")
+    assert store.get_simple("secret/a") == b"good"
 
     write_raw("")
     with caplog.at_level(logging.WARNING):
-        assert b"good" == store.get_simple("secret/a")
+        assert store.get_simple("secret/a") == b"good"
     assert "keeping the last good data" in caplog.text
 
     os.unlink(path)
-    assert b"good" == store.get_simple("secret/a")
+    assert store.get_simple("secret/a") == b"good"
 
 
 # get_raw and the Vault connection details.
@@ -135,7 +135,7 @@ def test_unknown_secret_is_not_found(write_secrets: WriteSecrets) -> None:
     with pytest.raises(SecretNotFoundError, match="'secret/b'") as caught:
         store.get_simple("secret/b")
 
-    assert "secret/b" == caught.value.name
+    assert caught.value.name == "secret/b"
 
 
 def test_secret_that_is_not_an_object_is_corrupt(write_secrets: WriteSecrets) -> None:
@@ -150,15 +150,15 @@ def test_vault_url_and_token(write_secrets: WriteSecrets) -> None:
     """get_vault_url and get_vault_token read the fetcher's vault object."""
     store = SecretsStore(write_secrets({}, vault={"url": "https://vault:8200", "token": "s.1"}))
 
-    assert "https://vault:8200" == store.get_vault_url()
-    assert "s.1" == store.get_vault_token()
+    assert store.get_vault_url() == "https://vault:8200"
+    assert store.get_vault_token() == "s.1"
 
 
 def test_vault_token_falls_back_to_the_legacy_key(write_secrets: WriteSecrets) -> None:
     """A file with only the top-level vault_token (older fetchers) still gives the token."""
     store = SecretsStore(write_secrets({}, vault={"url": "u"}, vault_token="s.legacy"))
 
-    assert "s.legacy" == store.get_vault_token()
+    assert store.get_vault_token() == "s.legacy"
 
 
 @pytest.mark.parametrize("key", ["url", "token"])
@@ -215,7 +215,7 @@ def test_get_simple_corrupt(
     with pytest.raises(CorruptSecretError, match=f"^secret/a: {message}") as caught:
         store.get_simple("secret/a")
 
-    assert "secret/a" == caught.value.path
+    assert caught.value.path == "secret/a"
 
 
 # Versioned secrets.
@@ -235,7 +235,7 @@ def test_get_versioned_with_every_version(write_secrets: WriteSecrets) -> None:
     versioned = store.get_versioned("secret/k")
 
     assert VersionedSecret(previous=b"one", current=b"two", next=b"three") == versioned
-    assert [b"two", b"one", b"three"] == list(versioned.all_versions)
+    assert list(versioned.all_versions) == [b"two", b"one", b"three"]
 
 
 def test_get_versioned_with_only_current(write_secrets: WriteSecrets) -> None:
@@ -245,8 +245,8 @@ def test_get_versioned_with_only_current(write_secrets: WriteSecrets) -> None:
 
     versioned = store.get_versioned("secret/k")
 
-    assert (None, b"now", None) == (versioned.previous, versioned.current, versioned.next)
-    assert [b"now"] == list(versioned.all_versions)
+    assert (versioned.previous, versioned.current, versioned.next) == (None, b"now", None)
+    assert list(versioned.all_versions) == [b"now"]
 
 
 @pytest.mark.parametrize(
@@ -277,7 +277,7 @@ def test_from_simple_secret() -> None:
     versioned = VersionedSecret.from_simple_secret(b"value")
 
     assert VersionedSecret(previous=None, current=b"value", next=None) == versioned
-    assert [b"value"] == list(versioned.all_versions)
+    assert list(versioned.all_versions) == [b"value"]
 
 
 def test_reprs_never_show_secret_values() -> None:
@@ -285,8 +285,8 @@ def test_reprs_never_show_secret_values() -> None:
     versioned = VersionedSecret(previous=b"p-value", current=b"c-value", next=None)
     credentials = CredentialSecret("alice", "p4ssword")
 
-    assert "VersionedSecret(previous=<redacted>, current=<redacted>, next=None)" == repr(versioned)
-    assert "CredentialSecret(username='alice', password=<redacted>)" == repr(credentials)
+    assert repr(versioned) == "VersionedSecret(previous=<redacted>, current=<redacted>, next=None)"
+    assert repr(credentials) == "CredentialSecret(username='alice', password=<redacted>)"
 
 
 # Credential secrets.
@@ -345,15 +345,15 @@ def test_context_reads_the_file_once_per_request(
     context = RequestContext()
     baseplate.make_server_span(context, "first_request")
 
-    assert b"first" == context.secrets.get_simple("secret/a")
+    assert context.secrets.get_simple("secret/a") == b"first"
     write_secrets({"secret/a": {"type": "simple", "value": "second"}})
-    assert b"first" == context.secrets.get_simple("secret/a")
-    assert "t" == context.secrets.get_vault_token()
-    assert 1 == len(stats)
+    assert context.secrets.get_simple("secret/a") == b"first"
+    assert context.secrets.get_vault_token() == "t"
+    assert len(stats) == 1
 
     next_context = RequestContext()
     baseplate.make_server_span(next_context, "second_request")
-    assert b"second" == next_context.secrets.get_simple("secret/a")
+    assert next_context.secrets.get_simple("secret/a") == b"second"
     assert isinstance(next_context.secrets, SecretsStore)
 
 
@@ -369,7 +369,7 @@ def test_context_store_unavailable_until_the_file_is_there(
     with pytest.raises(SecretsNotAvailableError):
         request_store.get_simple("secret/a")
     write_secrets({"secret/a": {"type": "simple", "value": "x"}})
-    assert b"x" == request_store.get_simple("secret/a")
+    assert request_store.get_simple("secret/a") == b"x"
 
 
 # Errors.
@@ -400,7 +400,7 @@ def test_from_config_defaults_to_the_fetchers_path() -> None:
     """Without secrets.path, the store reads /var/local/secrets.json."""
     store = secrets_store_from_config({})
 
-    assert "/var/local/secrets.json" == store.path
+    assert store.path == "/var/local/secrets.json"
 
 
 def test_from_config_reads_the_path(write_secrets: WriteSecrets) -> None:
@@ -409,7 +409,7 @@ def test_from_config_reads_the_path(write_secrets: WriteSecrets) -> None:
 
     store = secrets_store_from_config({"secrets.path": str(path), "other": "y"}, timeout=1)
 
-    assert b"x" == store.get_simple("secret/a")
+    assert store.get_simple("secret/a") == b"x"
 
 
 def test_from_config_with_another_prefix(write_secrets: WriteSecrets) -> None:
@@ -443,4 +443,4 @@ def test_the_store_does_not_import_the_vault_client() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
 
-    assert "False" == result.stdout.strip()
+    assert result.stdout.strip() == "False"

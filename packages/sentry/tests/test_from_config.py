@@ -39,7 +39,7 @@ def test_envelope_goes_to_the_dsn_project_with_its_key(
     only_event(sentry_server, client)
 
     path, headers, envelope_headers, _ = sentry_server.envelopes()[0]
-    assert "/api/42/envelope/" == path
+    assert path == "/api/42/envelope/"
     assert "sentry_key=publickey" in headers["x-sentry-auth"]
     assert "event_id" in envelope_headers
 
@@ -52,9 +52,9 @@ def test_environment_server_name_and_site(
     failing_request(make_baseplate(client), ValueError("x"))
 
     event = only_event(sentry_server, client)
-    assert "staging" == event["environment"]
+    assert event["environment"] == "staging"
     assert socket.gethostname() == event["server_name"]
-    assert "canary" == event["tags"]["site"]
+    assert event["tags"]["site"] == "canary"
 
 
 def json_frame_in_app(event):
@@ -84,7 +84,7 @@ def test_include_and_exclude_paths_mark_frames(
 def test_module_name_package_is_in_app(make_client, sentry_server, make_baseplate, only_event):
     """The top-level package of module_name counts as application code."""
     client = make_client(module_name="json.decoder")
-    assert "json" == client.options["in_app_include"][0]
+    assert client.options["in_app_include"][0] == "json"
     parse_in_a_request(make_baseplate(client), "[1,")
     frames = json_frame_in_app(only_event(sentry_server, client))
     assert frames["json.decoder"] is True
@@ -113,7 +113,7 @@ def test_ignore_exceptions_matches_names_globs_and_bases(
     failing_request(baseplate, ReportedError("sent"))
 
     event = only_event(sentry_server, client)
-    assert "ReportedError" == event["exception"]["values"][0]["type"]
+    assert event["exception"]["values"][0]["type"] == "ReportedError"
 
 
 def test_sample_rate_zero_sends_nothing(
@@ -125,7 +125,7 @@ def test_sample_rate_zero_sends_nothing(
     for _ in range(5):
         failing_request(baseplate, ValueError("x"))
     client.flush(timeout=WAIT)
-    assert [] == sentry_server.events()
+    assert sentry_server.events() == []
 
 
 @pytest.mark.parametrize(("text", "expected"), [("37%", 0.37), ("0.25", 0.25), ("1", 1.0)])
@@ -173,8 +173,8 @@ def test_processors_modify_and_drop_events(
         context.sentry.capture_exception(ReportedError("kept"))
 
     event = only_event(sentry_server, client)
-    assert "ReportedError" == event["exception"]["values"][0]["type"]
-    assert "yes" == event["tags"]["processed"]
+    assert event["exception"]["values"][0]["type"] == "ReportedError"
+    assert event["tags"]["processed"] == "yes"
 
 
 def test_failing_processor_drops_the_event_and_logs(
@@ -185,7 +185,7 @@ def test_failing_processor_drops_the_event_and_logs(
     with caplog.at_level(logging.ERROR, logger="baseplate.diagnostics.sentry"):
         failing_request(make_baseplate(client), ValueError("x"))
         client.flush(timeout=WAIT)
-    assert [] == sentry_server.events()
+    assert sentry_server.events() == []
     assert f"Sentry processor {processors_module}.explode raised" in caplog.text
 
 
@@ -233,7 +233,7 @@ def test_blank_dsn_discards_even_with_sentry_dsn_set(
     assert client.transport is None
     failing_request(make_baseplate(client), ValueError("x"))
     client.flush(timeout=WAIT)
-    assert [] == sentry_server.requests
+    assert sentry_server.requests == []
 
 
 def test_absent_dsn_falls_back_to_sentry_dsn(
@@ -243,7 +243,7 @@ def test_absent_dsn_falls_back_to_sentry_dsn(
     client = error_reporter_from_config({}, "app", environ={"SENTRY_DSN": sentry_server.dsn})
     clients.append(client)
     failing_request(make_baseplate(client), ValueError("via env"))
-    assert "via env" == only_event(sentry_server, client)["exception"]["values"][0]["value"]
+    assert only_event(sentry_server, client)["exception"]["values"][0]["value"] == "via env"
 
 
 def test_absent_dsn_without_environment_discards(clients):
@@ -278,9 +278,9 @@ def test_client_is_not_installed_globally(make_client):
 def test_event_filter_repr_names_its_parts():
     """EventFilter's repr shows its patterns, site and processor names (for debugging)."""
     event_filter = EventFilter(["a.*"], "canary", [("pkg.fn", lambda e, h: e)])
-    assert "EventFilter(ignore_exceptions=['a.*'], site='canary', processors=['pkg.fn'])" == (
+    assert (
         repr(event_filter)
-    )
+    ) == "EventFilter(ignore_exceptions=['a.*'], site='canary', processors=['pkg.fn'])"
 
 
 def test_events_still_queued_at_exit_are_sent(sentry_server):
@@ -298,4 +298,4 @@ def test_events_still_queued_at_exit_are_sent(sentry_server):
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
     (event,) = sentry_server.events()
-    assert "goodbye" == event["message"]
+    assert event["message"] == "goodbye"

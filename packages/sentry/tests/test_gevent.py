@@ -28,7 +28,7 @@ def test_crashing_greenlet_outside_a_request_is_reported(
     assert greenlet.dead
 
     event = only_event(sentry_server, client)
-    assert ("ReportedError", "background job died", "gevent", False) == exception_of(event)
+    assert exception_of(event) == ("ReportedError", "background job died", "gevent", False)
     assert "ReportedError: background job died" in capsys.readouterr().err
 
 

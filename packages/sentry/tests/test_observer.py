@@ -28,11 +28,11 @@ def test_unexpected_exception_is_reported_with_type_value_and_trace_id(
     failing_request(make_baseplate(client), ValueError("widget exploded"), trace_id=1234)
 
     event = only_event(sentry_server, client)
-    assert ("ValueError", "widget exploded", "baseplate", False) == exception_of(event)
-    assert "1234" == event["tags"]["trace_id"]
-    assert "get_widget" == event["transaction"]
+    assert exception_of(event) == ("ValueError", "widget exploded", "baseplate", False)
+    assert event["tags"]["trace_id"] == "1234"
+    assert event["transaction"] == "get_widget"
     assert f"{1234:032x}" == event["contexts"]["trace"]["trace_id"]
-    assert "error" == event["level"]
+    assert event["level"] == "error"
 
 
 def test_frames_carry_the_source_lines_sentry_sdk_would_send(
@@ -51,9 +51,9 @@ def test_frames_carry_the_source_lines_sentry_sdk_would_send(
         for frame in event["exception"]["values"][0]["stacktrace"]["frames"]
         if frame["function"] == "raise_it"
     ]
-    assert "    raise exc" == sent_frame["context_line"]
-    assert ["def raise_it(exc):"] == sent_frame["pre_context"][-1:]
-    assert 5 == len(sent_frame["post_context"])
+    assert sent_frame["context_line"] == "    raise exc"
+    assert sent_frame["pre_context"][-1:] == ["def raise_it(exc):"]
+    assert len(sent_frame["post_context"]) == 5
 
     try:
         handle(make_baseplate(client).make_server_span(RequestContext(), "x"), KeyError(), (), ())
@@ -89,8 +89,8 @@ def test_span_tags_become_request_data_and_tags(
     failing_request(make_baseplate(client), ValueError("x"), tags=tags)
 
     event = only_event(sentry_server, client)
-    assert {"url": "/widgets/7", "method": "GET"} == event["request"]
-    assert "10.1.2.3" == event["tags"]["peer.ipv4"]
+    assert event["request"] == {"url": "/widgets/7", "method": "GET"}
+    assert event["tags"]["peer.ipv4"] == "10.1.2.3"
     assert "http.url" not in event["tags"]
 
 
@@ -104,10 +104,10 @@ def test_span_logs_become_breadcrumbs(
 
     event = only_event(sentry_server, client)
     crumbs = event["breadcrumbs"]["values"]
-    assert ["cache.miss", "retrying", "attempt"] == [c["category"] for c in crumbs]
-    assert {"key": "widget:7"} == crumbs[0]["data"]
+    assert [c["category"] for c in crumbs] == ["cache.miss", "retrying", "attempt"]
+    assert crumbs[0]["data"] == {"key": "widget:7"}
     assert "data" not in crumbs[1]
-    assert {"payload": 2} == crumbs[2]["data"]
+    assert crumbs[2]["data"] == {"payload": 2}
 
 
 def test_breadcrumbs_keep_the_clients_most_recent_and_pass_before_breadcrumb(
@@ -133,8 +133,8 @@ def test_breadcrumbs_keep_the_clients_most_recent_and_pass_before_breadcrumb(
     failing_request(make_baseplate(client), ValueError("x"), logs=logs)
 
     crumbs = only_event(sentry_server, client)["breadcrumbs"]["values"]
-    assert ["second", "third"] == [crumb["category"] for crumb in crumbs]
-    assert ["seen", "seen"] == [crumb["message"] for crumb in crumbs]
+    assert [crumb["category"] for crumb in crumbs] == ["second", "third"]
+    assert [crumb["message"] for crumb in crumbs] == ["seen", "seen"]
 
 
 def test_successful_request_sends_nothing(make_client, sentry_server, make_baseplate):
@@ -145,7 +145,7 @@ def test_successful_request_sends_nothing(make_client, sentry_server, make_basep
         span.set_tag("http.url", "/")
         span.log("something")
     client.flush(timeout=WAIT)
-    assert [] == sentry_server.events()
+    assert sentry_server.events() == []
 
 
 def test_concurrent_requests_keep_their_own_data(
@@ -181,7 +181,7 @@ def test_concurrent_requests_keep_their_own_data(
         )
         for event in sentry_server.events()
     }
-    assert {"from a": ("1", "first"), "from b": ("2", "second")} == found
+    assert found == {"from a": ("1", "first"), "from b": ("2", "second")}
 
 
 def test_concurrent_greenlet_requests_keep_their_own_data(
@@ -235,10 +235,10 @@ def test_application_message_arrives_with_trace_id(
 
     event = only_event(sentry_server, client)
     assert event_id == event["event_id"]
-    assert "odd but harmless" == event["message"]
-    assert "warning" == event["level"]
-    assert "77" == event["tags"]["trace_id"]
-    assert "3" == event["tags"]["shard"]
+    assert event["message"] == "odd but harmless"
+    assert event["level"] == "warning"
+    assert event["tags"]["trace_id"] == "77"
+    assert event["tags"]["shard"] == "3"
 
 
 def test_application_scope_data_is_applied(make_client, sentry_server, make_baseplate, only_event):
@@ -251,8 +251,8 @@ def test_application_scope_data_is_applied(make_client, sentry_server, make_base
         context.sentry.capture_message("hi")
 
     event = only_event(sentry_server, client)
-    assert {"id": "t2_abc"} == event["user"]
-    assert ["auth"] == [crumb["category"] for crumb in event["breadcrumbs"]["values"]]
+    assert event["user"] == {"id": "t2_abc"}
+    assert [crumb["category"] for crumb in event["breadcrumbs"]["values"]] == ["auth"]
 
 
 def test_application_tags_are_text_cut_to_200_characters(
@@ -269,9 +269,9 @@ def test_application_tags_are_text_cut_to_200_characters(
         context.sentry.capture_message("hi")
 
     tags = only_event(sentry_server, client)["tags"]
-    assert "7" == tags["shard"]
-    assert "q" * 200 == tags["query"]
-    assert "4321" == tags["trace_id"]
+    assert tags["shard"] == "7"
+    assert tags["query"] == "q" * 200
+    assert tags["trace_id"] == "4321"
 
 
 def test_observer_rejects_a_non_sentry_client():

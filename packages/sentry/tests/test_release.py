@@ -14,7 +14,7 @@ def test_release_from_environment(clients):
     """SENTRY_RELEASE sets the release."""
     client = error_reporter_from_config({}, "app", environ={"SENTRY_RELEASE": "v1.2.3"})
     clients.append(client)
-    assert "v1.2.3" == client.options["release"]
+    assert client.options["release"] == "v1.2.3"
 
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -45,6 +45,6 @@ def test_release_is_the_commit_of_the_module_checkout(tmp_path, monkeypatch, cli
     try:
         client = error_reporter_from_config({}, "release_probe_app", environ={})
         clients.append(client)
-        assert SHA == client.options["release"]
+        assert client.options["release"] == SHA
     finally:
         sys.modules.pop("release_probe_app", None)

@@ -49,5 +49,5 @@ def test_request_error_handed_to_the_hub_is_reported_once(
     hub = gevent.get_hub()
     hub.print_exception(None, type(error), error, error.__traceback__)  # as pywsgi does
     event = only_event(sentry_server, client)
-    assert "baseplate" == event["exception"]["values"][0]["mechanism"]["type"]
+    assert event["exception"]["values"][0]["mechanism"]["type"] == "baseplate"
     assert "ReportedError: request failed" in capsys.readouterr().err

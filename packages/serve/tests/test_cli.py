@@ -14,14 +14,14 @@ from baseplate.server import cli
 def test_serve_arguments_and_defaults():
     """baseplate-serve CONFIG: sections default to main, --bind to localhost:9090."""
     args = cli.make_serve_parser().parse_args(["app.ini"])
-    assert ("app.ini", False, False, "main", "main") == (
+    assert (
         args.config_file,
         args.debug,
         args.reload,
         args.app_name,
         args.server_name,
-    )
-    assert (socket.AF_INET, ("localhost", 9090)) == (args.bind.family, tuple(args.bind.address))
+    ) == ("app.ini", False, False, "main", "main")
+    assert (args.bind.family, tuple(args.bind.address)) == (socket.AF_INET, ("localhost", 9090))
 
 
 def test_serve_arguments_given():
@@ -38,30 +38,30 @@ def test_serve_arguments_given():
             "c.ini",
         ]
     )
-    assert (True, True, "a", "s") == (args.debug, args.reload, args.app_name, args.server_name)
-    assert (socket.AF_UNIX, "/run/x.sock") == (args.bind.family, args.bind.address)
+    assert (args.debug, args.reload, args.app_name, args.server_name) == (True, True, "a", "s")
+    assert (args.bind.family, args.bind.address) == (socket.AF_UNIX, "/run/x.sock")
     ipv6 = cli.make_serve_parser().parse_args(["c.ini", "--bind", "[::1]:8080"]).bind
-    assert (socket.AF_INET6, ("::1", 8080)) == (ipv6.family, tuple(ipv6.address))
+    assert (ipv6.family, tuple(ipv6.address)) == (socket.AF_INET6, ("::1", 8080))
 
 
 def test_bad_bind_is_a_usage_error(capsys):
     """An unparsable --bind exits with status 2 and says why."""
     with pytest.raises(SystemExit) as info:
         cli.make_serve_parser().parse_args(["c.ini", "--bind", "nowhere"])
-    assert 2 == info.value.code
+    assert info.value.code == 2
     assert "argument --bind: expected 'host:port'" in capsys.readouterr().err
 
 
 def test_script_and_tshell_arguments():
     """baseplate-script CONFIG module:function [--app-name]; baseplate-tshell CONFIG."""
     args = cli.make_script_parser().parse_args(["printer.ini", "--app-name=bizarro", "printer:run"])
-    assert ("printer.ini", "printer:run", "bizarro") == (
+    assert (
         args.config_file,
         args.entrypoint,
         args.app_name,
-    )
+    ) == ("printer.ini", "printer:run", "bizarro")
     args = cli.make_tshell_parser().parse_args(["example.ini", "--debug"])
-    assert ("example.ini", "main", True) == (args.config_file, args.app_name, args.debug)
+    assert (args.config_file, args.app_name, args.debug) == ("example.ini", "main", True)
 
 
 @pytest.fixture
@@ -116,11 +116,11 @@ def test_script_runs_the_documented_printer_example(printer, run_tool, arguments
 def test_script_reports_a_bad_function_reference(printer, run_tool):
     """A function that does not exist is a one-line error and exit status 1."""
     result = run_tool("baseplate-script", "printer.ini", "printer:missing", cwd=printer)
-    assert 1 == result.returncode
-    assert (
+    assert result.returncode == 1
+    assert result.stderr == (
         "baseplate-script: error: the function argument = 'printer:missing': "
         "module 'printer' has no attribute 'missing'\n"
-    ) == result.stderr
+    )
 
 
 @pytest.mark.integration
@@ -131,7 +131,7 @@ def test_serve_reports_a_bad_server_setting(tmp_path, run_tool):
         "factory = baseplate.server.wsgi\nstop_timeout = soon\n"
     )
     result = run_tool("baseplate-serve", "bad.ini", "--bind", "127.0.0.1:0", cwd=tmp_path)
-    assert 1 == result.returncode
+    assert result.returncode == 1
     assert result.stderr.startswith("baseplate-serve: error: stop_timeout: expected a span of time")
 
 
@@ -140,7 +140,7 @@ def test_serve_reports_a_missing_server_section(tmp_path, run_tool):
     """--server-name naming no section is a one-line error."""
     (tmp_path / "app.ini").write_text("[app:main]\nfactory = json:dumps\n")
     result = run_tool("baseplate-serve", "app.ini", "--server-name", "web", cwd=tmp_path)
-    assert (
+    assert (result.returncode, result.stderr) == (
         1,
         "baseplate-serve: error: app.ini: no [server:web] section (sections found: [app:main])\n",
-    ) == (result.returncode, result.stderr)
+    )

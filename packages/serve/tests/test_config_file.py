@@ -39,22 +39,22 @@ def test_reads_the_app_and_server_sections(tmp_path):
     """The app section, verbatim (keys lower-cased, % literal), and the server section."""
     path = write(tmp_path, EXAMPLE)
     config = read_config(path, server_name="main")
-    assert {
+    assert config.app == {
         "factory": "my_app.processor:make_processor",
         "foo": "3",
         "noodles.blah": "one, two, three",
         "rate": "50%",
-    } == config.app
-    assert {"factory": "baseplate.server.thrift", "stop_timeout": "30"} == config.server
-    assert {"setup": "my_service:tshell_setup"} == config.tshell
-    assert ("main", "main") == (config.app_name, config.server_name)
+    }
+    assert config.server == {"factory": "baseplate.server.thrift", "stop_timeout": "30"}
+    assert config.tshell == {"setup": "my_service:tshell_setup"}
+    assert (config.app_name, config.server_name) == ("main", "main")
     assert not config.has_logging_config
 
 
 def test_names_select_sections(tmp_path):
     """--app-name picks [app:NAME]; without a server name no server section is read."""
     config = read_config(write(tmp_path, EXAMPLE), app_name="other")
-    assert {"factory": "my_app:other"} == config.app
+    assert config.app == {"factory": "my_app:other"}
     assert config.server is None
 
 
@@ -67,7 +67,7 @@ def test_missing_section_lists_the_sections_found(tmp_path):
         r"\[app:main\], \[app:other\], \[server:main\], \[tshell\]\)",
     ) as info:
         read_config(path, server_name="web")
-    assert "server:web" == info.value.section
+    assert info.value.section == "server:web"
     assert path == info.value.path
 
 

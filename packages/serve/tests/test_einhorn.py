@@ -21,8 +21,8 @@ def test_is_worker_when_the_master_is_the_parent():
 
 def test_socket_count():
     """EINHORN_FD_COUNT gives the number of sockets; none when it is absent."""
-    assert 2 == einhorn.get_socket_count({"EINHORN_FD_COUNT": "2"})
-    assert 0 == einhorn.get_socket_count({})
+    assert einhorn.get_socket_count({"EINHORN_FD_COUNT": "2"}) == 2
+    assert einhorn.get_socket_count({}) == 0
     with pytest.raises(EinhornError, match="EINHORN_FD_COUNT must be a number, got 'x'"):
         einhorn.get_socket_count({"EINHORN_FD_COUNT": "x"})
 
@@ -40,7 +40,7 @@ def test_get_socket_adopts_the_inherited_descriptor():
         }
         with einhorn.get_socket(0, environ) as adopted:
             assert fd == adopted.fileno()
-            assert socket.AF_INET6 == adopted.family
+            assert adopted.family == socket.AF_INET6
             assert original.getsockname() == adopted.getsockname()
 
 
@@ -50,7 +50,7 @@ def test_get_socket_defaults_to_inet():
         original.bind(("127.0.0.1", 0))
         fd = os.dup(original.fileno())
         with einhorn.get_socket(0, {"EINHORN_FD_COUNT": "1", "EINHORN_FD_0": str(fd)}) as adopted:
-            assert socket.AF_INET == adopted.family
+            assert adopted.family == socket.AF_INET
 
 
 @pytest.mark.parametrize(

@@ -71,10 +71,13 @@ def test_http_request_continues_the_callers_trace(services):
     process, port = services["wsgi"]
     headers = {"X-Trace": "1234567", "X-Span": "7654321", "X-Parent": "1111", "X-Sampled": "1"}
     status, body = http_get(port, "/hello?name=tester", headers)
-    assert (200, "Hello, tester!") == (status, body["message"])
-    assert {"trace_id": "1234567", "span_id": "7654321", "parent_id": "1111", "sampled": True} == (
-        body["span"]
-    )
+    assert (status, body["message"]) == (200, "Hello, tester!")
+    assert (body["span"]) == {
+        "trace_id": "1234567",
+        "span_id": "7654321",
+        "parent_id": "1111",
+        "sampled": True,
+    }
     process.wait_for(
         rf"^{process.pid}:1234567:examples\.wsgi_service\.app:INFO:Saying hello to tester$"
     )
@@ -87,10 +90,10 @@ def test_downstream_thrift_call_carries_the_trace(services):
     status, body = http_get(
         port, "/downstream", {"X-Trace": "424242", "X-Span": "99", "X-Parent": "1"}
     )
-    assert 200 == status, body
-    assert ("424242", "99") == (body["span"]["trace_id"], body["span"]["span_id"])
+    assert status == 200, body
+    assert (body["span"]["trace_id"], body["span"]["span_id"]) == ("424242", "99")
     downstream = body["downstream"]
-    assert ("424242", "99") == (downstream["trace_id"], downstream["parent_id"])
+    assert (downstream["trace_id"], downstream["parent_id"]) == ("424242", "99")
     assert downstream["span_id"] not in ("99", "1")
 
 
@@ -112,13 +115,13 @@ def test_thrift_call_continues_the_callers_trace(services, examples_importable):
         greeting = client.greet("thrift")
     finally:
         sock.close()
-    assert ("5550001", "5550002", "5550003", True) == (
+    assert (
         info.trace_id,
         info.span_id,
         info.parent_id,
         info.sampled,
-    )
-    assert "Hello, thrift!" == greeting
+    ) == ("5550001", "5550002", "5550003", True)
+    assert greeting == "Hello, thrift!"
     process.wait_for(
         rf"^{process.pid}:5550009:examples\.thrift_service\.service:INFO:Greeting thrift$"
     )
@@ -136,7 +139,7 @@ def test_healthcheck_passes(services, console_script, env, kind, probe):
         text=True,
         timeout=30,
     )
-    assert (0, "OK!\n") == (result.returncode, result.stdout), result.stderr
+    assert (result.returncode, result.stdout) == (0, "OK!\n"), result.stderr
 
 
 def healthcheck(
@@ -160,13 +163,13 @@ def test_readiness_fails_while_draining(serve, repo_root, tmp_path, console_scri
     )
     process, port = serve(config, cwd=repo_root)
     protocol = kind.split("_")[0]
-    assert 0 == healthcheck(console_script, env, protocol, port, "readiness").returncode
+    assert healthcheck(console_script, env, protocol, port, "readiness").returncode == 0
     process.signal(signal.SIGTERM)
     process.wait_for("Draining for 30 seconds")
     readiness = healthcheck(console_script, env, protocol, port, "readiness")
     liveness = healthcheck(console_script, env, protocol, port, "liveness")
-    assert 1 == readiness.returncode
+    assert readiness.returncode == 1
     assert "unhealthy: HealthCheckError" in readiness.stderr
-    assert (0, "OK!\n") == (liveness.returncode, liveness.stdout)
+    assert (liveness.returncode, liveness.stdout) == (0, "OK!\n")
     process.signal(signal.SIGTERM)
-    assert 0 == process.wait()
+    assert process.wait() == 0

@@ -77,7 +77,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_wsgi_healthy_sends_the_probe_number(capsys, probe, number):
     """GET /health?type=<number> answered 2xx with JSON is healthy: OK! and status 0."""
     with http_server(200, b'{"status": "ok"}') as (handler, endpoint):
-        assert (0, "OK!\n", "") == run(capsys, "wsgi", endpoint, "--probe", probe)
+        assert run(capsys, "wsgi", endpoint, "--probe", probe) == (0, "OK!\n", "")
     assert [f"/health?type={number}"] == handler.paths
 
 
@@ -85,8 +85,8 @@ def test_wsgi_over_a_unix_socket(capsys, tmp_path):
     """A path endpoint is reached over a UNIX domain socket."""
     path = str(tmp_path / "health.sock")
     with http_server(200, b"{}", unix_path=path) as (handler, endpoint):
-        assert (0, "OK!\n", "") == run(capsys, "wsgi", endpoint)
-    assert ["/health?type=1"] == handler.paths
+        assert run(capsys, "wsgi", endpoint) == (0, "OK!\n", "")
+    assert handler.paths == ["/health?type=1"]
 
 
 def test_wsgi_endpoint_address_may_be_a_plain_pair():
@@ -94,7 +94,7 @@ def test_wsgi_endpoint_address_may_be_a_plain_pair():
     with http_server(200, b"{}") as (handler, endpoint):
         port = int(endpoint.rpartition(":")[2])
         healthcheck.check_wsgi_service(EndpointConfiguration(socket.AF_INET, ("127.0.0.1", port)))
-    assert ["/health?type=1"] == handler.paths
+    assert handler.paths == ["/health?type=1"]
 
 
 @pytest.mark.parametrize(
@@ -116,14 +116,14 @@ def test_wsgi_unhealthy(capsys, status, body, message):
     """A non-2xx status or a body that is not JSON is unhealthy: status 1 and the reason."""
     with http_server(status, body) as (_, endpoint):
         code, out, err = run(capsys, "wsgi", endpoint)
-    assert (1, "") == (code, out)
+    assert (code, out) == (1, "")
     assert err.startswith(message)
 
 
 def test_unreachable_service(capsys, unused_port):
     """Nothing listening is unhealthy too."""
     code, out, err = run(capsys, "wsgi", f"127.0.0.1:{unused_port()}", "--timeout", "2")
-    assert (1, "") == (code, out)
+    assert (code, out) == (1, "")
     assert err.startswith("unhealthy: ConnectionRefusedError")
 
 
@@ -131,7 +131,7 @@ def test_bad_arguments(capsys):
     """An unknown probe or a bad timeout is a usage error."""
     with pytest.raises(SystemExit) as info:
         healthcheck.main(["wsgi", "127.0.0.1:1", "--probe", "ready"])
-    assert 2 == info.value.code
+    assert info.value.code == 2
     assert "unknown health check probe 'ready'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         healthcheck.main(["thrift", "127.0.0.1:1", "--timeout", "0"])
@@ -160,15 +160,15 @@ def test_thrift_v2_is_healthy_with_the_probe(capsys, thread_server, healthy):
     ):
         code, out, err = run(capsys, "thrift", f"127.0.0.1:{port}", "--probe", "liveness")
         stop()
-    assert [2] == handler.probes
+    assert handler.probes == [2]
     if healthy:
-        assert (0, "OK!\n", "") == (code, out, err)
+        assert (code, out, err) == (0, "OK!\n", "")
     else:
-        assert (1, "", "unhealthy: HealthCheckError: the service says it is not healthy\n") == (
+        assert (
             code,
             out,
             err,
-        )
+        ) == (1, "", "unhealthy: HealthCheckError: the service says it is not healthy\n")
 
 
 def test_thrift_over_a_unix_socket(capsys, thread_server, tmp_path):
@@ -190,8 +190,8 @@ def test_thrift_over_a_unix_socket(capsys, thread_server, tmp_path):
             stop()
     finally:
         listener.close()
-    assert (0, "OK!\n", "") == result
-    assert [1] == handler.probes
+    assert result == (0, "OK!\n", "")
+    assert handler.probes == [1]
 
 
 def test_thrift_endpoint_address_may_be_a_plain_pair(thread_server):
@@ -206,7 +206,7 @@ def test_thrift_endpoint_address_may_be_a_plain_pair(thread_server):
         endpoint = EndpointConfiguration(socket.AF_INET, ("127.0.0.1", port))
         healthcheck.check_thrift_service(endpoint, Probe.STARTUP)
         stop()
-    assert [3] == handler.probes
+    assert handler.probes == [3]
 
 
 class V1OnlyProcessor:
@@ -242,12 +242,12 @@ def test_thrift_falls_back_to_the_v1_method(capsys, thread_server):
     ):
         result = run(capsys, "thrift", f"127.0.0.1:{port}")
         stop()
-    assert (0, "OK!\n", "") == result
-    assert 2 == processor.calls
+    assert result == (0, "OK!\n", "")
+    assert processor.calls == 2
 
 
 def test_thrift_unreachable(capsys, unused_port):
     """A Thrift service that is not there is unhealthy."""
     code, out, err = run(capsys, "thrift", f"127.0.0.1:{unused_port()}", "--timeout", "2")
-    assert (1, "") == (code, out)
+    assert (code, out) == (1, "")
     assert err.startswith("unhealthy: TTransportException")

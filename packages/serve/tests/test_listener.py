@@ -12,7 +12,7 @@ from baseplate.server._listener import make_listener
 def test_binds_and_listens_on_a_tcp_endpoint():
     """A host:port endpoint gets a listening TCP socket with SO_REUSEADDR."""
     with make_listener(Endpoint("127.0.0.1:0"), environ={}) as listener:
-        assert socket.AF_INET == listener.family
+        assert listener.family == socket.AF_INET
         assert listener.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
         assert not listener.get_inheritable()
         host, port = listener.getsockname()
@@ -25,7 +25,7 @@ def test_binds_an_endpoint_whose_address_is_a_plain_pair():
     endpoint = EndpointConfiguration(socket.AF_INET, ("127.0.0.1", 0))
     with make_listener(endpoint, environ={}) as listener:
         host, port = listener.getsockname()
-        assert "127.0.0.1" == host
+        assert host == "127.0.0.1"
         with socket.create_connection((host, port), timeout=5):
             pass
 

@@ -34,7 +34,7 @@ def restore_logging() -> Iterator[None]:
 
 def test_default_logging_format_carries_process_and_thread(restore_logging, capsys):
     """Without [loggers], records go to stdout as pid:thread:logger:LEVEL:message at INFO."""
-    assert "%(process)s:%(threadName)s:%(name)s:%(levelname)s:%(message)s" == DEFAULT_LOG_FORMAT
+    assert DEFAULT_LOG_FORMAT == "%(process)s:%(threadName)s:%(name)s:%(levelname)s:%(message)s"
     configure_logging(WITHOUT_LOGGERS)
     logger = logging.getLogger("some.module")
     logger.debug("hidden")
@@ -65,7 +65,7 @@ def test_pyramids_pkg_resources_warning_is_hidden_unless_debugging(restore_loggi
     warn_from("my_service.views", message)
     warn_from("pyramid.config", "something else")
     out = capsys.readouterr().out
-    assert 2 == out.count(":py.warnings:WARNING:"), out
+    assert out.count(":py.warnings:WARNING:") == 2, out
     assert "my_service.views.py:2: UserWarning: pkg_resources" in out
     assert "pyramid.config.py:2: UserWarning: something else" in out
 
@@ -116,4 +116,4 @@ def test_loggers_section_uses_file_config(restore_logging, tmp_path):
     logging.getLogger("x").warning("kept")
     for handler in logging.getLogger().handlers:
         handler.flush()
-    assert "custom WARNING kept\n" == log_file.read_text()
+    assert log_file.read_text() == "custom WARNING kept\n"

@@ -66,7 +66,7 @@ def test_reload_serves_the_changed_source(spawn, console_script, unused_port, tm
     )
     listening = r"(\d+):MainThread:baseplate\.server:INFO:Listening on"
     first_server = int(monitor.wait_for(listening).group(1))
-    assert "first" == fetch(port)
+    assert fetch(port) == "first"
 
     start = len(monitor.lines)
     source.write_text(APP.format(version="second"))
@@ -80,7 +80,7 @@ def test_reload_serves_the_changed_source(spawn, console_script, unused_port, tm
             # Still the old code: the edit may have come before the file was watched.
             source.write_text(APP.format(version="second"))
             rewrite_at = time.monotonic() + 3
-    assert "second" == answer
+    assert answer == "second"
     second_server = int(monitor.wait_for(listening, start=start).group(1))
     assert first_server != second_server
     assert "reloadable_app.py changed; reloading" in monitor.output

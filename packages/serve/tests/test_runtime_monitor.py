@@ -46,13 +46,13 @@ PREFIX = "runtime.host_example_com.PID42"
 def report(reporters) -> RecordingBatch:
     client = RecordingClient()
     runtime_monitor.RuntimeMonitor(client, reporters, prefix=PREFIX).report()
-    assert 1 == len(client.flushed)
+    assert len(client.flushed) == 1
     return client.flushed[0]
 
 
 def test_metric_prefix_names_host_and_pid():
     """Names start with runtime.<hostname>.PID<pid>; dots in the host become underscores."""
-    assert PREFIX == runtime_monitor.metric_prefix("host.example.com", 42)
+    assert runtime_monitor.metric_prefix("host.example.com", 42) == PREFIX
 
 
 def test_concurrency_reporter_gauges_active_requests():
@@ -70,7 +70,7 @@ def test_gc_stats_reporter_gauges_every_generation():
         for key in ("collections", "collected", "uncollectable")
     }
     assert expected == set(batch.gauges)
-    assert 9 == len(expected)  # CPython 3.11 has three generations
+    assert len(expected) == 9  # CPython 3.11 has three generations
     assert gc.get_stats()[0]["uncollectable"] == batch.gauges[f"{PREFIX}.gc.gen0.uncollectable"]
 
 
@@ -88,7 +88,7 @@ def test_gc_timing_reporter_times_each_collection():
     assert {f"{PREFIX}.gc.elapsed"} == names
     assert len(batch.timers) >= 2
     assert all(0 <= elapsed < 60 for _, elapsed in batch.timers)
-    assert [] == report([reporter]).timers  # each timing is sent once
+    assert report([reporter]).timers == []  # each timing is sent once
 
 
 def test_a_failing_reporter_does_not_stop_the_others(caplog):
@@ -179,7 +179,7 @@ def test_blocked_hub_reporter_times_blocked_event_loops():
     result = subprocess.run(
         [sys.executable, "-c", BLOCKED_HUB_SCRIPT], capture_output=True, text=True, timeout=30
     )
-    assert 0 == result.returncode, result.stderr
+    assert result.returncode == 0, result.stderr
     timers = json.loads(result.stdout.strip().splitlines()[-1])
     assert timers
     assert {"p.hub_blocked"} == {name for name, _ in timers}

@@ -134,9 +134,9 @@ def get(port: int, path: str, timeout: float = 30) -> tuple[int, dict]:
 def test_serves_the_app_with_the_app_section(serve, tmp_path):
     """The app factory gets the app section; the server answers on the bound port."""
     process, port = serve(tiny_service(tmp_path), cwd=tmp_path)
-    assert (200, {"greeting": "hello", "path": "/hi"}) == get(port, "/hi")
+    assert get(port, "/hi") == (200, {"greeting": "hello", "path": "/hi"})
     process.signal(signal.SIGTERM)
-    assert 0 == process.wait()
+    assert process.wait() == 0
 
 
 def test_run_server_binds_an_endpoint_whose_address_is_a_plain_pair(spawn, unused_port, tmp_path):
@@ -147,9 +147,9 @@ def test_run_server_binds_an_endpoint_whose_address_is_a_plain_pair(spawn, unuse
         cwd=tmp_path,
     )
     process.wait_for(f"Listening on 127.0.0.1:{port}")
-    assert (200, {"greeting": "hello", "path": "/pair"}) == get(port, "/pair")
+    assert get(port, "/pair") == (200, {"greeting": "hello", "path": "/pair"})
     process.signal(signal.SIGTERM)
-    assert 0 == process.wait()
+    assert process.wait() == 0
 
 
 def test_sigterm_lets_the_request_in_flight_finish(serve, tmp_path):
@@ -166,8 +166,8 @@ def test_sigterm_lets_the_request_in_flight_finish(serve, tmp_path):
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
     request.join(30)
-    assert [(200, {"slept": True})] == result
-    assert 0 == process.wait(timeout=20)
+    assert result == [(200, {"slept": True})]
+    assert process.wait(timeout=20) == 0
     process.wait_for("baseplate.server:INFO:Stopped")
 
 
@@ -176,7 +176,7 @@ def test_sigusr2_and_sigint_also_stop_gracefully(serve, tmp_path, signum):
     """Einhorn's SIGUSR2 and Ctrl-C's SIGINT shut down like SIGTERM (no traceback)."""
     process, _ = serve(tiny_service(tmp_path), cwd=tmp_path)
     process.signal(signum)
-    assert 0 == process.wait()
+    assert process.wait() == 0
     assert f"Received {signal.Signals(signum).name}: shutting down gracefully" in process.output
     assert "Traceback" not in process.output
 
@@ -197,7 +197,7 @@ def test_requests_outlasting_stop_timeout_are_cut_off(serve, tmp_path):
     request.start()
     process.wait_for("slow request started")
     process.signal(signal.SIGTERM)
-    assert 0 == process.wait(timeout=15)
+    assert process.wait(timeout=15) == 0
     request.join(15)
     assert errors or statuses == [500]
     assert "Stop timeout reached; killing 1 connection(s)" in process.output
@@ -213,21 +213,21 @@ def test_sigusr1_logs_every_greenlets_stack(serve, tmp_path):
         start=start,
     )
     process.wait_for(r"in serve_until_signalled", start=start)
-    assert (200, {"greeting": "hello", "path": "/still-serving"}) == get(port, "/still-serving")
+    assert get(port, "/still-serving") == (200, {"greeting": "hello", "path": "/still-serving"})
 
 
 def test_drain_time_fails_readiness_but_keeps_serving(serve, tmp_path):
     """During drain_time the state is DRAINING: readiness fails, liveness and requests work."""
     process, port = serve(tiny_service(tmp_path, drain_time="30 seconds"), cwd=tmp_path)
-    assert 200 == get(port, "/health?type=1")[0]
+    assert get(port, "/health?type=1")[0] == 200
     process.signal(signal.SIGTERM)
     process.wait_for("Draining for 30 seconds")
-    assert (503, {"healthy": False}) == get(port, "/health?type=1")
-    assert (200, {"healthy": True}) == get(port, "/health?type=2")
-    assert 200 == get(port, "/anything")[0]
+    assert get(port, "/health?type=1") == (503, {"healthy": False})
+    assert get(port, "/health?type=2") == (200, {"healthy": True})
+    assert get(port, "/anything")[0] == 200
     process.signal(signal.SIGTERM)  # a second signal ends the drain early
     process.wait_for("Received SIGTERM again: cutting the shutdown short")
-    assert 0 == process.wait()
+    assert process.wait() == 0
 
 
 def test_einhorn_worker(spawn, console_script, env, tmp_path):
@@ -265,11 +265,11 @@ def test_einhorn_worker(spawn, console_script, env, tmp_path):
                 message += chunk
         assert {"command": "worker:ack", "pid": worker.pid} == json.loads(message)
         assert message.endswith(b"}\n")
-        assert 1 == message.count(b"\n")
+        assert message.count(b"\n") == 1
         worker.wait_for(f"Listening on 127.0.0.1:{port}")
-        assert (200, {"greeting": "hello", "path": "/via-einhorn"}) == get(port, "/via-einhorn")
+        assert get(port, "/via-einhorn") == (200, {"greeting": "hello", "path": "/via-einhorn"})
         worker.signal(signal.SIGUSR2)
-        assert 0 == worker.wait()
+        assert worker.wait() == 0
 
 
 def test_unix_socket_bind(serve_unix):
@@ -281,10 +281,10 @@ def test_unix_socket_bind(serve_unix):
     connection.sock.connect(path)
     connection.request("GET", "/over-unix")
     response = connection.getresponse()
-    assert (200, {"greeting": "hello", "path": "/over-unix"}) == (
+    assert (
         response.status,
         json.loads(response.read()),
-    )
+    ) == (200, {"greeting": "hello", "path": "/over-unix"})
     connection.close()
 
 

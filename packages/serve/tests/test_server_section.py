@@ -55,7 +55,7 @@ def test_every_key_is_read():
 
 def test_stop_timeout_also_takes_a_number_of_seconds():
     """Older files write stop_timeout as a plain number of seconds."""
-    assert 2.5 == parse_server_section({"stop_timeout": "2.5"}).stop_timeout
+    assert parse_server_section({"stop_timeout": "2.5"}).stop_timeout == 2.5
 
 
 def test_the_result_is_immutable():
@@ -89,13 +89,13 @@ def test_bad_values_name_the_key(keys, message):
 def test_network_limits_have_documented_defaults():
     """16 MiB frames and a 30 s read timeout unless the section says otherwise."""
     section = parse_server_section({})
-    assert (16 * 1024 * 1024, 30.0) == (section.max_frame_size, section.read_timeout)
+    assert (section.max_frame_size, section.read_timeout) == (16 * 1024 * 1024, 30.0)
 
 
 def test_network_limits_are_read():
     """max_frame_size is a number of bytes; read_timeout a span of time, 0 for no limit."""
     section = parse_server_section({"max_frame_size": "1024", "read_timeout": "2 seconds"})
-    assert (1024, 2.0) == (section.max_frame_size, section.read_timeout)
+    assert (section.max_frame_size, section.read_timeout) == (1024, 2.0)
     assert parse_server_section({"read_timeout": "0"}).read_timeout is None
 
 

@@ -91,9 +91,9 @@ def test_console_exposes_app_context_and_setup_variables(tmp_path, console_scrip
     result = run_tshell(
         tmp_path, console_script, env, PYTHONPATH=os.pathsep.join(filter(None, paths))
     )
-    assert 0 == result.returncode, result.stderr
+    assert result.returncode == 0, result.stderr
     printed = result.stdout.replace(">>> ", "")  # the console's prompts go to stdout too
-    assert "span: shell RequestContext\nconfig: blue\nmodels: the models module\n" == printed
+    assert printed == "span: shell RequestContext\nconfig: blue\nmodels: the models module\n"
     assert "IPython" not in result.stderr
     assert "  app      This project's app instance" in result.stderr
     assert "  context  The context for this shell instance's span" in result.stderr
@@ -110,7 +110,7 @@ def test_ipython_exposes_app_context_and_setup_variables(tmp_path, console_scrip
     after IPython's own, and the span finished on exit (IPython empties its namespace when
     it exits, so the shell must not look the span up there)."""
     result = run_tshell(tmp_path, console_script, env)
-    assert 0 == result.returncode, result.stderr
+    assert result.returncode == 0, result.stderr
     assert "IPython" in result.stdout
     assert "In [1]: span: shell RequestContext\n" in result.stdout
     assert "In [2]: config: blue\n" in result.stdout

@@ -18,7 +18,7 @@ def _clean_state() -> Iterator[None]:
 
 def test_probe_numbers_match_the_thrift_idl():
     """Probe values are IsHealthyProbe's: READINESS=1, LIVENESS=2, STARTUP=3."""
-    assert (1, 2, 3) == (Probe.READINESS, Probe.LIVENESS, Probe.STARTUP)
+    assert (Probe.READINESS, Probe.LIVENESS, Probe.STARTUP) == (1, 2, 3)
 
 
 @pytest.mark.parametrize(

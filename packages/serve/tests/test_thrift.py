@@ -77,7 +77,7 @@ def test_serves_header_framed_and_unframed_clients(thread_server, kind):
         answers = [service.is_healthy(IsHealthyRequest(IsHealthyProbe.READINESS)) for _ in range(3)]
         sock.close()
         stop()
-    assert [True, True, True] == answers
+    assert answers == [True, True, True]
 
 
 def test_accepted_sockets_have_tcp_nodelay(thread_server):
@@ -99,19 +99,19 @@ def test_stop_closes_idle_connections_and_finishes_calls_in_flight(thread_server
         deadline = time.monotonic() + 10
         while server.active_requests < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert 1 == server.active_requests
+        assert server.active_requests == 1
         stopper = threading.Thread(target=stop)
         stopper.start()
-        assert b"" == idle_sock.handle.recv(1)
+        assert idle_sock.handle.recv(1) == b""
         in_flight_when_idle_closed = server.active_requests
         answer = busy_service.recv_is_healthy()
-        assert b"" == busy_sock.handle.recv(1)
+        assert busy_sock.handle.recv(1) == b""
         stopper.join(10)
         idle_sock.close()
         busy_sock.close()
     assert answer is True
-    assert 1 == in_flight_when_idle_closed  # closed without waiting for the slow call
-    assert 0 == server.active_requests
+    assert in_flight_when_idle_closed == 1  # closed without waiting for the slow call
+    assert server.active_requests == 0
 
 
 def test_server_settings_from_config():
@@ -120,9 +120,9 @@ def test_server_settings_from_config():
         server = thrift_server.make_server(
             {"max_concurrency": "5", "stop_timeout": "1 minute"}, listener, object()
         )
-        assert (5, 60.0) == (server.pool.size, server.stop_timeout)
+        assert (server.pool.size, server.stop_timeout) == (5, 60.0)
         server = thrift_server.make_server({}, listener, object())
-        assert (None, 0.0) == (server.pool.size, server.stop_timeout)
+        assert (server.pool.size, server.stop_timeout) == (None, 0.0)
 
 
 def test_bad_configuration_names_the_key():
@@ -202,5 +202,5 @@ def test_while_draining_a_connection_closes_after_the_call_it_answers(thread_ser
         sock.close()
         fresh_sock.close()
         stop()
-    assert (True, b"") == (answer, closed)
-    assert (True, b"") == (fresh_answer, fresh_closed)
+    assert (answer, closed) == (True, b"")
+    assert (fresh_answer, fresh_closed) == (True, b"")

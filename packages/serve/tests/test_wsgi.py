@@ -78,7 +78,7 @@ def test_keep_alive_requests_on_one_connection(serving):
         with connect(port) as sock:
             answers = [get(sock, f"/{n}")[2] for n in range(3)]
         stop()
-    assert [b"/0", b"/1", b"/2"] == answers
+    assert answers == [b"/0", b"/1", b"/2"]
 
 
 def test_accepted_sockets_have_tcp_nodelay(serving, tmp_path, monkeypatch):
@@ -105,7 +105,7 @@ def test_accepted_sockets_have_tcp_nodelay(serving, tmp_path, monkeypatch):
         with connect(port) as sock:
             _, _, body = get(sock, "/nodelay")
         stop()
-    assert b"1" == body
+    assert body == b"1"
 
 
 def test_stop_closes_idle_connections_and_finishes_in_flight_requests(serving):
@@ -118,19 +118,19 @@ def test_stop_closes_idle_connections_and_finishes_in_flight_requests(serving):
         busy = connect(port)
         busy.sendall(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
         wait_for_a_request_in_flight(server)
-        assert 1 == server.active_requests
+        assert server.active_requests == 1
         stopper = threading.Thread(target=stop)
         stopper.start()
-        assert b"" == idle.recv(1)
+        assert idle.recv(1) == b""
         in_flight_when_idle_closed = server.active_requests
         status, headers, body = read_response(busy)
-        assert b"" == busy.recv(1)
+        assert busy.recv(1) == b""
         stopper.join(10)
         idle.close()
         busy.close()
-    assert ("HTTP/1.1 200 OK", "close", b"/slow") == (status, headers.get("connection"), body)
-    assert 1 == in_flight_when_idle_closed  # closed without waiting for the slow request
-    assert 0 == server.active_requests
+    assert (status, headers.get("connection"), body) == ("HTTP/1.1 200 OK", "close", b"/slow")
+    assert in_flight_when_idle_closed == 1  # closed without waiting for the slow request
+    assert server.active_requests == 0
 
 
 def test_requests_still_running_after_stop_timeout_are_cut_off(serving):
@@ -152,10 +152,10 @@ def test_requests_still_running_after_stop_timeout_are_cut_off(serving):
 def test_server_settings_from_config(serving):
     """max_concurrency sizes the connection pool; stop_timeout takes a span or seconds."""
     with serving({"max_concurrency": "7", "stop_timeout": "3 seconds"}) as (server, _, stop):
-        assert (7, 3.0) == (server.pool.size, server.stop_timeout)
+        assert (server.pool.size, server.stop_timeout) == (7, 3.0)
         stop()
     with serving({"stop_timeout": "2.5"}) as (server, _, stop):
-        assert (None, 2.5) == (server.pool.size, server.stop_timeout)
+        assert (server.pool.size, server.stop_timeout) == (None, 2.5)
         stop()
 
 
@@ -198,9 +198,9 @@ def test_while_draining_each_response_closes_its_connection(serving):
         kept.close()
         fresh.close()
         stop()
-    assert ("HTTP/1.1 200 OK", "close", b"/during") == (status, headers.get("connection"), body)
-    assert b"" == closed
-    assert (b"/new", "close") == (fresh_answer[2], fresh_answer[1].get("connection"))
+    assert (status, headers.get("connection"), body) == ("HTTP/1.1 200 OK", "close", b"/during")
+    assert closed == b""
+    assert (fresh_answer[2], fresh_answer[1].get("connection")) == (b"/new", "close")
 
 
 def test_a_new_connection_gets_a_grace_for_its_first_request(serving):
@@ -217,4 +217,4 @@ def test_a_new_connection_gets_a_grace_for_its_first_request(serving):
         status, headers, body = get(new, "/late")
         stopper.join(10)
         new.close()
-    assert ("HTTP/1.1 200 OK", "close", b"/late") == (status, headers.get("connection"), body)
+    assert (status, headers.get("connection"), body) == ("HTTP/1.1 200 OK", "close", b"/late")

@@ -41,7 +41,7 @@ def test_get_backends_reads_every_entry(path: pathlib.Path) -> None:
     ]
     assert expected == backends
     assert isinstance(backends[0].endpoint.address, InternetAddress)
-    assert "10.0.0.1" == backends[0].endpoint.address.host
+    assert backends[0].endpoint.address.host == "10.0.0.1"
 
 
 def test_get_backend_follows_the_weights(path: pathlib.Path) -> None:
@@ -51,7 +51,7 @@ def test_get_backend_follows_the_weights(path: pathlib.Path) -> None:
 
     counts = collections.Counter(inventory.get_backend().id for _ in range(20_000))
 
-    assert 0 == counts[3]
+    assert counts[3] == 0
     assert 0.23 < counts[1] / 20_000 < 0.27
 
 
@@ -64,7 +64,7 @@ def test_changes_are_seen(path: pathlib.Path) -> None:
 
     expected = [9]
     assert expected == [backend.id for backend in inventory.get_backends()]
-    assert 9 == inventory.get_backend().id
+    assert inventory.get_backend().id == 9
 
 
 @pytest.mark.parametrize(
@@ -137,4 +137,4 @@ def test_get_backends_returns_a_copy(path: pathlib.Path) -> None:
 
     inventory.get_backends().clear()
 
-    assert 3 == len(inventory.get_backends())
+    assert len(inventory.get_backends()) == 3

@@ -63,6 +63,6 @@ def test_the_command_line_takes_the_ini_file_and_debug() -> None:
 
     args = parser.parse_args(["app.ini", "--debug", "--once"])
 
-    assert ("app.ini", True, True) == (args.config_file, args.debug, args.once)
+    assert (args.config_file, args.debug, args.once) == ("app.ini", True, True)
     assert not parser.parse_args(["app.ini"]).debug
     assert "the INI file with a [thing:NAME] section" in parser.format_help()

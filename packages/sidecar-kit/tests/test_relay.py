@@ -57,7 +57,7 @@ def test_a_full_batch_is_flushed_before_the_message_that_did_not_fit() -> None:
 
     flushed = run(queue, JSONArrayBatch(max_size=11, max_age=60.0))
 
-    assert [b"[1111,2222]", b"[3333]"] == flushed
+    assert flushed == [b"[1111,2222]", b"[3333]"]
 
 
 def test_a_due_batch_is_flushed_without_waiting_to_fill() -> None:
@@ -66,7 +66,7 @@ def test_a_due_batch_is_flushed_without_waiting_to_fill() -> None:
 
     flushed = run(queue, JSONArrayBatch(max_size=1000, max_age=0.0))
 
-    assert [b"[1]", b"[2]"] == flushed
+    assert flushed == [b"[1]", b"[2]"]
 
 
 def test_messages_not_accepted_are_left_out() -> None:
@@ -75,15 +75,15 @@ def test_messages_not_accepted_are_left_out() -> None:
 
     flushed = run(queue, JSONArrayBatch(max_age=60.0), accept=lambda message: message != b"bad")
 
-    assert [b"[good,fine]"] == flushed
+    assert flushed == [b"[good,fine]"]
 
 
 def test_requeue_puts_back_as_many_as_fit_in_order() -> None:
     """Items go back in order until the queue is full; the count says how many."""
     queue = ListQueue([b"x"], capacity=3)
 
-    assert 2 == requeue(queue, [b"a", b"b", b"c"], Empty)
-    assert [b"x", b"a", b"b"] == queue.messages
+    assert requeue(queue, [b"a", b"b", b"c"], Empty) == 2
+    assert queue.messages == [b"x", b"a", b"b"]
 
 
 def test_put_back_counts_and_logs_what_was_lost(caplog: pytest.LogCaptureFixture) -> None:
@@ -115,11 +115,11 @@ def test_put_back_counts_and_logs_what_was_lost(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.INFO, logger="test.put_back"):
         poster.put_back(queue, [b"a", b"b", b"c"], Empty)
 
-    assert ([b"a"], 2) == (queue.messages, dropped.total)
-    assert [
+    assert (queue.messages, dropped.total) == ([b"a"], 2)
+    assert [(record.levelno, record.getMessage()) for record in caplog.records] == [
         (
             logging.ERROR,
             "Shutting down while http://collector/v1 fails: 1 undelivered span(s) put back on "
             "the queue for the next publisher, 2 lost (the queue was full)",
         )
-    ] == [(record.levelno, record.getMessage()) for record in caplog.records]
+    ]

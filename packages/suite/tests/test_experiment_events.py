@@ -108,29 +108,29 @@ def test_a_bucketing_event_reaches_the_collector_through_the_publisher(
 
     status, answer = get_json(port, f"/experiment?name=greeting_style&user_id={USER_ID}")
 
-    assert 200 == status, answer
+    assert status == 200, answer
     assert expected_variant is not None
     assert {"experiment": "greeting_style", "user_id": USER_ID, "variant": expected_variant} == (
         answer
     )
     collector.wait_for_requests(1)
     publisher.signal(signal.SIGTERM)  # flushes anything still held: a second event would show
-    assert 0 == publisher.wait()
+    assert publisher.wait() == 0
     [request] = collector.requests
-    assert ("/v2", "gzip") == (request.path, request.headers["content-encoding"])
+    assert (request.path, request.headers["content-encoding"]) == ("/v2", "gzip")
 
     body = gzip.decompress(request.body)
     mac = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
     assert f"key=TestKey, mac={mac}" == request.headers["x-signature"]
     [event] = decode_v2_batch(body)
-    assert ("experiment", "choose", "user") == (event.source, event.action, event.noun)
+    assert (event.source, event.action, event.noun) == ("experiment", "choose", "user")
     assert (
         ttypes.Experiment(
             id=1, name="greeting_style", owner="examples", variant=expected_variant, version="1"
         )
         == event.experiment
     )
-    assert (USER_ID, True) == (event.user.user_id, event.user.logged_in)
+    assert (event.user.user_id, event.user.logged_in) == (USER_ID, True)
     assert event.uuid
 
 
@@ -141,6 +141,7 @@ def test_without_an_experiments_file_the_route_says_so(processes: Processes) -> 
         REPO_ROOT / "examples" / "wsgi_service" / "example.ini", cwd=REPO_ROOT
     )
 
-    assert (404, {"error": "experiments.path is not configured"}) == get_json(
-        port, "/experiment?name=greeting_style&user_id=t2_1"
+    assert get_json(port, "/experiment?name=greeting_style&user_id=t2_1") == (
+        404,
+        {"error": "experiments.path is not configured"},
     )

@@ -173,7 +173,7 @@ def statsd_refused_per_request(stack: ExitStack) -> Setup:
         match = server.wait_for(r"^\d+:([^:]+):" + METRICS_REFUSED.format(port=port), EVIDENCE_WAIT)
         # Sending per request: the failure is met on the request's greenlet, not a flusher.
         assert "baseplate-metrics-flusher" not in server.output
-        assert "baseplate-metrics-flusher" != match.group(1)
+        assert match.group(1) != "baseplate-metrics-flusher"
 
     return {
         "metrics.namespace": "never_in_the_way",
@@ -415,7 +415,7 @@ def test_a_broken_exporter_never_slows_or_fails_requests(
 
         rows, errors, elapsed = drive(port)
 
-        assert [] == errors
+        assert errors == []
         statuses = Counter((kind, status) for kind, status, _ in rows)
         fails = THREADS * (REQUESTS_PER_THREAD // FAIL_EVERY)
         expected = {("hello", 200): THREADS * REQUESTS_PER_THREAD - fails, ("fail", 500): fails}
@@ -426,7 +426,7 @@ def test_a_broken_exporter_never_slows_or_fails_requests(
             status, body = get(health, "/health?type=readiness")
         finally:
             health.close()
-        assert (200, True) == (status, json.loads(body)["healthy"])
+        assert (status, json.loads(body)["healthy"]) == (200, True)
 
         if check is not None:
             check(server)
@@ -500,8 +500,8 @@ def test_a_broken_exporter_never_slows_or_fails_thrift_calls(case: str, tmp_path
 
         latencies, errors, elapsed = drive_thrift(port)
 
-        assert [] == errors
-        assert THREADS * REQUESTS_PER_THREAD == len(latencies)
+        assert errors == []
+        assert len(latencies) == THREADS * REQUESTS_PER_THREAD
         healthcheck = Path(sysconfig.get_path("scripts")) / "baseplate-healthcheck"
         health = subprocess.run(
             [str(healthcheck), "thrift", f"127.0.0.1:{port}"],
@@ -510,7 +510,7 @@ def test_a_broken_exporter_never_slows_or_fails_thrift_calls(case: str, tmp_path
             timeout=WAIT,
             check=False,
         )
-        assert (0, "OK!") == (health.returncode, health.stdout.strip()), health.stderr
+        assert (health.returncode, health.stdout.strip()) == (0, "OK!"), health.stderr
         if check is not None:
             check(server)
         milliseconds = [seconds * 1000 for seconds in latencies]

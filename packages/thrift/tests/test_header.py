@@ -176,10 +176,10 @@ def test_reads_the_header_format_as_the_spec_lays_it_out() -> None:
         TMemoryBuffer(hand_made_frame(fields, MESSAGE)), (THeaderClientType.HEADERS,)
     )
     transport.readFrame(0)
-    assert {b"Trace": b"123", b"Span": b"\xc3\xa9"} == transport.get_headers()
-    assert 5 == transport.sequence_id
-    assert THeaderSubprotocolID.BINARY == transport.protocol_id
-    assert MESSAGE == transport.read(len(MESSAGE))
+    assert transport.get_headers() == {b"Trace": b"123", b"Span": b"\xc3\xa9"}
+    assert transport.sequence_id == 5
+    assert transport.protocol_id == THeaderSubprotocolID.BINARY
+    assert transport.read(len(MESSAGE)) == MESSAGE
 
 
 def test_a_client_type_the_server_does_not_allow_is_refused() -> None:
@@ -188,7 +188,7 @@ def test_a_client_type_the_server_does_not_allow_is_refused() -> None:
     protocol = server_protocol_factory().getProtocol(TMemoryBuffer(frame))
     with pytest.raises(TTransportException) as caught:
         protocol.trans.readFrame(0)
-    assert TTransportException.INVALID_CLIENT_TYPE == caught.value.type
+    assert caught.value.type == TTransportException.INVALID_CLIENT_TYPE
 
 
 def write_with(
@@ -270,8 +270,8 @@ def test_binary_protocol_object_is_kept_between_messages_and_compact_is_not() ->
     protocol.skip(12)  # TType.STRUCT: the arguments
     protocol.readMessageEnd()
     second = protocol.readMessageBegin()
-    assert ("greet", TMessageType.CALL, 7) == first
-    assert ("greet", TMessageType.CALL, 8) == second
+    assert first == ("greet", TMessageType.CALL, 7)
+    assert second == ("greet", TMessageType.CALL, 8)
     assert kept is protocol._protocol
 
     compact = header_frame(compact_message(), protocol_id=THeaderSubprotocolID.COMPACT)
@@ -280,7 +280,7 @@ def test_binary_protocol_object_is_kept_between_messages_and_compact_is_not() ->
     made = protocol._protocol
     protocol.skip(12)
     protocol.readMessageEnd()
-    assert ("greet", TMessageType.CALL, 3) == protocol.readMessageBegin()
+    assert protocol.readMessageBegin() == ("greet", TMessageType.CALL, 3)
     assert made is not protocol._protocol
 
 
@@ -300,14 +300,14 @@ def test_unknown_transform_is_answered_with_an_exception_message() -> None:
     frames = hand_made_frame(b"\x00\x01\x05", MESSAGE) + header_frame(binary_message(seqid=9))
     duplex = Duplex(frames)
     protocol = ServerHeaderProtocol(duplex, ALL_CLIENT_TYPES)
-    assert ("greet", TMessageType.CALL, 9) == protocol.readMessageBegin()
+    assert protocol.readMessageBegin() == ("greet", TMessageType.CALL, 9)
     answer = ServerHeaderTransport(TMemoryBuffer(duplex.sent), ALL_CLIENT_TYPES)
     name, kind, _ = TBinaryProtocol(answer).readMessageBegin()
     error = TApplicationException()
     error.read(TBinaryProtocol(answer))
-    assert ("", TMessageType.EXCEPTION) == (name, kind)
-    assert TApplicationException.INVALID_TRANSFORM == error.type
-    assert "Unknown transform: 5" == error.message
+    assert (name, kind) == ("", TMessageType.EXCEPTION)
+    assert error.type == TApplicationException.INVALID_TRANSFORM
+    assert error.message == "Unknown transform: 5"
 
 
 def test_apaches_protocol_still_cannot_answer_an_unknown_transform() -> None:
@@ -373,7 +373,7 @@ def test_a_name_over_the_string_length_limit_is_refused_as_apaches_protocol_does
     monkeypatch.setattr("thrift.protocol.TBinaryProtocol.DEFAULT_STRING_LENGTH_LIMIT", 4)
     data = header_frame(MESSAGE)
     ours = begin_with(ServerHeaderProtocol, data)
-    assert TTransportException.SIZE_LIMIT == ours["error"][1]
+    assert ours["error"][1] == TTransportException.SIZE_LIMIT
     assert begin_with(THeaderProtocol, data) == ours
 
 
@@ -381,8 +381,8 @@ def test_reads_message_begin_fields_at_the_offsets_the_binary_format_gives() -> 
     """Independent of Apache's code: version|type, name length, name, sequence id."""
     data = header_frame(strict_message_begin(b"whoami", TMessageType.CALL, 0x01020304) + b"\x00")
     protocol = ServerHeaderProtocol(TMemoryBuffer(data), ALL_CLIENT_TYPES)
-    assert ("whoami", TMessageType.CALL, 0x01020304) == protocol.readMessageBegin()
-    assert b"\x00" == protocol.trans._read_buffer.read()
+    assert protocol.readMessageBegin() == ("whoami", TMessageType.CALL, 0x01020304)
+    assert protocol.trans._read_buffer.read() == b"\x00"
 
 
 COMPACT_REQUEST = header_frame(compact_message(), protocol_id=THeaderSubprotocolID.COMPACT)
@@ -465,7 +465,7 @@ class TestUntrustedFrames:
         )
         with pytest.raises(TTransportException, match="Negative frame size: -5") as caught:
             transport.readFrame(0)
-        assert TTransportException.NEGATIVE_SIZE == caught.value.type
+        assert caught.value.type == TTransportException.NEGATIVE_SIZE
 
     def test_max_frame_size_bounds_the_frame_read(self) -> None:
         """A length over the factory's max_frame_size is refused from the length alone."""
@@ -474,7 +474,7 @@ class TestUntrustedFrames:
         )
         with pytest.raises(TTransportException, match="Frame was too large") as caught:
             protocol.readMessageBegin()
-        assert TTransportException.SIZE_LIMIT == caught.value.type
+        assert caught.value.type == TTransportException.SIZE_LIMIT
 
     def test_max_frame_size_bounds_what_zlib_decompresses_to(self) -> None:
         """A small compressed frame cannot expand past max_frame_size."""
@@ -483,7 +483,7 @@ class TestUntrustedFrames:
         protocol = server_protocol_factory(max_frame_size=4096).getProtocol(TMemoryBuffer(frame))
         with pytest.raises(TTransportException) as caught:
             protocol.readMessageBegin()
-        assert TTransportException.SIZE_LIMIT == caught.value.type
+        assert caught.value.type == TTransportException.SIZE_LIMIT
 
     @pytest.mark.parametrize("size", [0, -1, 2**30])
     def test_max_frame_size_out_of_range_is_refused(self, size: int) -> None:

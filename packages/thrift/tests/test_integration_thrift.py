@@ -85,7 +85,7 @@ def test_each_call_gets_its_own_context(downstream: Callable[..., Any]) -> None:
 
     first, second = service.handler.calls
     assert first.context is not second.context
-    assert 2 == len(service.recorder.server_spans)
+    assert len(service.recorder.server_spans) == 2
 
 
 @pytest.mark.integration

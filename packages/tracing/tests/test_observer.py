@@ -190,8 +190,8 @@ def test_span_observer_inits_match() -> None:
     assert len(slots) > len(local_only) + 8  # the slots were found
     for name in slots - local_only:
         assert getattr(written_out, name) == getattr(parents, name), name
-    assert () == written_out.annotations
-    assert [("lc", "templates")] == written_out.binary_annotations
+    assert written_out.annotations == ()
+    assert written_out.binary_annotations == [("lc", "templates")]
     assert parents.max_tags + 1 == written_out.max_tags
 
     server_observer = TraceServerSpanObserver(client, server)
@@ -200,7 +200,7 @@ def test_span_observer_inits_match() -> None:
     assert slot_names(server_observer) == slots
     for name in slots:
         assert getattr(server_observer, name) == getattr(by_parents_init, name), name
-    assert ("sr", "ss") == server_observer.annotations
+    assert server_observer.annotations == ("sr", "ss")
 
 
 def test_descendants_of_local_and_client_spans_are_recorded() -> None:

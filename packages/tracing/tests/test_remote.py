@@ -382,8 +382,8 @@ def test_spans_still_queued_at_exit_are_posted(collector: Callable[..., Any]) ->
     subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
     requests = server.wait_for_requests(1)
     names = [span["name"] for request in requests for span in json.loads(request.body)]
-    assert ["last_request"] == names, [(r.path, r.body) for r in requests]
-    assert 1 == len(requests), [(r.path, r.body) for r in requests]
+    assert names == ["last_request"], [(r.path, r.body) for r in requests]
+    assert len(requests) == 1, [(r.path, r.body) for r in requests]
 
 
 @pytest.mark.integration
