@@ -41,6 +41,11 @@ EDGE_HEADER = base64.b64encode(RAW_EDGE_PAYLOAD).decode()
 TRACE_HEADERS = {"X-Trace": "1234", "X-Span": "3456", "X-Parent": "2345"}
 
 
+def ids(span: RecordedSpan) -> tuple[int | None, int | None, int | None, bool | None]:
+    """A recorded span's trace id, span id, parent id and sampling decision."""
+    return span.trace_id, span.id, span.parent_id, span.sampled
+
+
 @dataclass
 class StubEdgeContext:
     payload: bytes | None
@@ -98,13 +103,7 @@ def test_trusted_decimal_headers_are_adopted(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (
-        span.trace_id,
-        span.id,
-        span.parent_id,
-        span.sampled,
-        span.flags,
-    ) == (1234, 3456, 2345, True, 1)
+    assert (*ids(span), span.flags) == (1234, 3456, 2345, True, 1)
 
 
 def test_trusted_b3_hex_headers_are_adopted(make_harness) -> None:
@@ -126,12 +125,7 @@ def test_trusted_b3_hex_headers_are_adopted(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (
-        span.trace_id,
-        span.id,
-        span.parent_id,
-        span.sampled,
-    ) == (0x64FE8B2A57D3EFF7, 0xE457B5A2E4D86BD1, 0x05E3AC9A4F6E3B90, True)
+    assert ids(span) == (0x64FE8B2A57D3EFF7, 0xE457B5A2E4D86BD1, 0x05E3AC9A4F6E3B90, True)
 
 
 def test_trace_header_names_are_case_insensitive(make_harness) -> None:
@@ -144,7 +138,7 @@ def test_trace_header_names_are_case_insensitive(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (span.trace_id, span.id, span.parent_id, span.sampled) == (11, 22, 33, False)
+    assert ids(span) == (11, 22, 33, False)
 
 
 def test_headers_are_distrusted_by_default(make_harness) -> None:
@@ -240,12 +234,7 @@ def test_traceparent_is_accepted_when_enabled_and_trusted(make_harness) -> None:
     )
 
     span = harness.only_span()
-    assert (
-        span.trace_id,
-        span.id,
-        span.parent_id,
-        span.sampled,
-    ) == (0xA3CE929D0E0E4736, 0x00F067AA0BA902B7, None, True)
+    assert ids(span) == (0xA3CE929D0E0E4736, 0x00F067AA0BA902B7, None, True)
 
 
 @pytest.mark.parametrize(
