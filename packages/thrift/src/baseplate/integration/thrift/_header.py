@@ -135,7 +135,14 @@ class ServerHeaderTransport(THeaderTransport):  # type: ignore[misc]  # thrift i
     """
 
     def readFrame(self, req_sz: int) -> None:
-        """Read the next message's frame (or, for an unframed client, its first bytes)."""
+        """Read the next message's frame (or, for an unframed client, its first bytes).
+
+        Raises:
+            TTransportException: the frame is too large, negative or malformed; also when a
+                message runs on into a frame naming a transform this side cannot decode.
+            TApplicationException: a message's first frame names such a transform (the
+                protocol answers the client with it).
+        """
         transport = self._transport
         first_word = transport.readAll(4)
         (frame_size,) = _I32.unpack(first_word)
@@ -162,7 +169,19 @@ class ServerHeaderTransport(THeaderTransport):  # type: ignore[misc]  # thrift i
         (version,) = _I32.unpack_from(frame)
         if version >> 16 == HEADER_MAGIC:
             self._set_client_type(_HEADERS)
-            self._read_buffer = BytesIO(self._parse_headers(frame))
+            try:
+                payload = self._parse_headers(frame)
+            except TApplicationException as exc:
+                if not req_sz:
+                    raise  # a message's first frame: the protocol answers the client with it
+                # A message running on into a frame this side cannot decode: Apache's raises
+                # the exception meant for a message's start, which the server would take for
+                # an error of its own.
+                raise TTransportException(
+                    TTransportException.UNKNOWN,
+                    f"a message runs on into a frame this side cannot read: {exc.message}",
+                ) from exc
+            self._read_buffer = BytesIO(payload)
         elif version & _BINARY_VERSION_MASK == _BINARY_VERSION:
             self._set_client_type(THeaderClientType.FRAMED_BINARY)
             self._read_buffer = BytesIO(frame)
@@ -173,23 +192,6 @@ class ServerHeaderTransport(THeaderTransport):  # type: ignore[misc]  # thrift i
             raise TTransportException(
                 TTransportException.INVALID_CLIENT_TYPE, "Could not detect client transport type."
             )
-
-    def read(self, sz: int) -> bytes:
-        """Read from the current frame, reading the next one when it is used up.
-
-        Raises:
-            TTransportException: also for a frame this side cannot decode (an unknown
-                transform) that a message runs on into: Apache's raises the
-                :class:`TApplicationException` meant for the start of a message, which
-                the server would take for an error of its own.
-        """
-        try:
-            return super().read(sz)  # type: ignore[no-any-return]
-        except TApplicationException as exc:
-            raise TTransportException(
-                TTransportException.UNKNOWN,
-                f"a message runs on into a frame this side cannot read: {exc.message}",
-            ) from exc
 
     def _read_unframed(self, first_word: bytes, req_sz: int) -> None:
         rest = self._transport.read(req_sz - 4) if req_sz > 4 else b""
