@@ -97,12 +97,26 @@ def test_an_environment_variable_switches_a_plugin_on_when_not_empty(install, mo
     install(hosted=fake_plugin("hosted", ["hosted.token"], ["FAKE_PLUGIN_TOKEN"]))
     monkeypatch.setenv("FAKE_PLUGIN_TOKEN", "")
     baseplate = Baseplate()
-    baseplate.configure_observers({})
+    baseplate.configure_observers({"hosted.region": "eu"})
     assert installed(baseplate) == [LoggingBaseplateObserver]
     monkeypatch.setenv("FAKE_PLUGIN_TOKEN", "secret")
     baseplate = Baseplate()
-    baseplate.configure_observers({})
+    baseplate.configure_observers({"hosted.region": "eu"})
     assert installed(baseplate) == [LoggingBaseplateObserver, "hosted"]
+
+
+def test_a_plugin_without_a_key_under_its_name_is_not_imported(install, monkeypatch):
+    """A service that does not configure an observer never imports its plug-in's module."""
+    install(prometheus=fake_plugin("prometheus", ["prometheus.port"]))
+    loaded = []
+    real_load = metadata.EntryPoint.load
+    monkeypatch.setattr(
+        metadata.EntryPoint, "load", lambda self: loaded.append(self.name) or real_load(self)
+    )
+    Baseplate().configure_observers({"metrics_other.port": "1", "prometheusx": "1"})
+    assert loaded == []
+    Baseplate().configure_observers({"prometheus.port": "9090"})
+    assert loaded == ["prometheus"]
 
 
 def test_the_module_name_defaults_to_main(install):
@@ -173,7 +187,7 @@ def test_an_entry_point_naming_something_else_is_refused(install):
     with pytest.raises(
         TypeError, match=r"entry point 'broken' .* must name a baseplate\.core\.ObserverPlugin"
     ):
-        Baseplate().configure_observers({})
+        Baseplate().configure_observers({"broken.on": "1"})
 
 
 def test_a_plugin_checks_what_it_is_given():
@@ -228,7 +242,7 @@ def test_a_plugin_failing_to_import_its_own_dependency_is_an_error(install, monk
     entry_point = metadata.EntryPoint("half", f"{module_path}:observer", GROUP)
     monkeypatch.setattr(_plugins, "observer_entry_points", lambda: [entry_point])
     with pytest.raises(ModuleNotFoundError, match="a_dependency_that_is_not_installed") as raised:
-        Baseplate().configure_observers({})
+        Baseplate().configure_observers({"half.on": "1"})
     assert raised.value.__notes__ == [
         "loading observer plug-in 'half_installed_plugin:observer' of an unknown distribution"
     ]
@@ -256,7 +270,8 @@ def test_the_observer_distributions_register_their_plugins():
         ]
         if _installed_distribution(distribution)
     ]
-    loaded = _plugins.load_observer_plugins()
+    asking_for_all = {"metrics.x": "", "tracing.x": "", "sentry.x": ""}
+    loaded = _plugins.load_observer_plugins(asking_for_all)
     assert [(item.name, item.distribution) for item in loaded] == expected
     for item in loaded:
         assert callable(item.plugin.configure)

@@ -196,8 +196,9 @@ class Baseplate:
                 :class:`~baseplate.core.ObserverPlugin`.
         """
         self.configure_logging()
-        plugins = _plugins.load_observer_plugins()
-        _plugins.check_built_ins(plugins, app_config)
+        installed = [entry_point.name for entry_point in _plugins.observer_entry_points()]
+        _plugins.check_built_ins(installed, app_config)
+        plugins = _plugins.load_observer_plugins(app_config)
         for loaded in plugins:
             if loaded.plugin.is_switched_on(app_config):
                 loaded.plugin.configure(self, app_config, module_name or "__main__")

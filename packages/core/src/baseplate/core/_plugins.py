@@ -32,11 +32,11 @@ class ObserverPlugin:
     """What a ``baseplate.observers`` entry point names: an observer to switch on by config.
 
     :meth:`Baseplate.configure_observers <baseplate.core.Baseplate.configure_observers>`
-    loads every installed plug-in and calls ``configure`` for each one that is switched on
-    (:meth:`is_switched_on`): when the configuration has one of its ``config_keys``, or the
-    environment has a non-empty value for one of its ``environment_variables``. Loading a
-    plug-in imports the module its entry point names, whether or not it is switched on, so
-    keep that module cheap to import.
+    loads the installed plug-ins the configuration may ask for (it has a key under the entry
+    point's name, ``prometheus.`` for ``prometheus``) and calls ``configure`` for each one that
+    is switched on (:meth:`is_switched_on`): when the configuration has one of its
+    ``config_keys``, or the environment has a non-empty value for one of its
+    ``environment_variables``. Other plug-ins' modules are not imported at all.
 
     A distribution declares it in its ``pyproject.toml``; the entry point's name is the
     plug-in's name (plug-ins are configured in the order metrics, tracing, sentry, then by
@@ -131,10 +131,25 @@ def _distribution_name(entry_point: metadata.EntryPoint) -> str:
     return dist.name if dist is not None else "an unknown distribution"
 
 
-def load_observer_plugins() -> list[_Loaded]:
-    """Load every installed observer plug-in, in the order they are configured.
+def _may_be_switched_on(name: str, app_config: Mapping[str, str]) -> bool:
+    """Whether the plug-in named ``name`` needs loading to see if ``app_config`` asks for it.
 
-    An entry point whose module is not installed (metadata left behind) is skipped with a
+    Only a configuration with a key under the plug-in's name (``<name>.``), or the environment
+    variable of a built-in one, can ask for it; nothing else is imported.
+    """
+    prefix = f"{name}."
+    if any(key.startswith(prefix) for key in app_config):
+        return True
+    return any(b.name == name and b.is_switched_on(app_config) for b in _BUILT_INS)
+
+
+def load_observer_plugins(app_config: Mapping[str, str]) -> list[_Loaded]:
+    """Load the installed observer plug-ins ``app_config`` may ask for, in configuration order.
+
+    A plug-in is imported only when the configuration has a key under its entry point's name
+    (``metrics.`` for ``metrics``), or, for the built-in ones, their environment variable is
+    set: a service does not import (and keep in memory) the observers it does not use. An
+    entry point whose module is not installed (metadata left behind) is skipped with a
     warning.
 
     Raises:
@@ -143,6 +158,8 @@ def load_observer_plugins() -> list[_Loaded]:
     """
     loaded = []
     for entry_point in observer_entry_points():
+        if not _may_be_switched_on(entry_point.name, app_config):
+            continue
         distribution = _distribution_name(entry_point)
         try:
             plugin = entry_point.load()
@@ -170,13 +187,16 @@ def load_observer_plugins() -> list[_Loaded]:
     return loaded
 
 
-def check_built_ins(loaded: Collection[_Loaded], app_config: Mapping[str, str]) -> None:
+def check_built_ins(installed: Collection[str], app_config: Mapping[str, str]) -> None:
     """Raise if the configuration asks for a built-in observer that is not installed.
+
+    Args:
+        installed: The names of the installed entry points.
 
     Raises:
         MissingDistributionError: naming the first such observer's distribution.
     """
-    names = {item.name for item in loaded}
+    names = set(installed)
     for built_in in _BUILT_INS:
         if built_in.name not in names and built_in.is_switched_on(app_config):
             raise MissingDistributionError(built_in.feature, built_in.distribution)
