@@ -13,7 +13,8 @@ import argparse
 import json
 import os
 import tempfile
-import timeit
+
+from _timing import best_microseconds
 
 from baseplate.file_watcher import FileWatcher
 
@@ -31,12 +32,8 @@ def main() -> None:
         watcher = FileWatcher(path, parser=json.load)
         watcher.get_data()
 
-        def per_call(function: object) -> float:
-            times = timeit.repeat(function, number=args.number, repeat=args.repeat)  # type: ignore[arg-type]
-            return min(times) / args.number * 1e6
-
-        stat_us = per_call(lambda: os.stat(path))
-        watcher_us = per_call(watcher.get_data)
+        stat_us = best_microseconds(lambda: os.stat(path), args.number, args.repeat)
+        watcher_us = best_microseconds(watcher.get_data, args.number, args.repeat)
 
     print(f"os.stat              {stat_us:6.2f} us per call")
     print(
